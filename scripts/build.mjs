@@ -1,0 +1,47 @@
+// Builds dist/: ESM (one entry per layer, shared chunks so that state such as the chosen backend
+// exists once), a CommonJS bundle for require() users, and declaration files from tsc.
+// Bare imports from our own sources stay external; the one tfjs-core subpath we use
+// (register_all_gradients) is bundled, because its ESM files cannot be loaded by Node directly.
+import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const layers = ['backend', 'linalg', 'cp', 'rnn', 'train', 'rank', 'fit', 'tasks', 'io', 'validate'];
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const version = readFileSync('src/version.ts', 'utf8').match(/VERSION = '([^']+)'/)?.[1];
+if (version !== pkg.version) throw new Error(`src/version.ts says ${version}, package.json says ${pkg.version}`);
+
+const externals = {
+  name: 'externals',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (args.path.startsWith('@tensorflow/tfjs-core/dist/')) return undefined; // bundle it
+      if (args.importer.includes('node_modules') && args.path !== '@tensorflow/tfjs-core') return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+const common = { bundle: true, platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', logLevel: 'warning', plugins: [externals], legalComments: 'none' };
+
+rmSync('dist', { recursive: true, force: true });
+await esbuild.build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', ...Object.fromEntries(layers.map((l) => [`${l}/index`, `src/${l}/index.ts`])) },
+  outdir: 'dist',
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+});
+await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
+for (const l of layers) {
+  mkdirSync(`dist/${l}`, { recursive: true });
+  // One CommonJS copy of the library, so that require('ltr-rnn/cp') and require('ltr-rnn') share state.
+  writeFileSync(`dist/${l}/index.cjs`, "'use strict';\nmodule.exports = require('../index.cjs');\n");
+}
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+console.log('built dist/');
