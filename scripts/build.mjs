@@ -4,7 +4,7 @@
 // (register_all_gradients) is bundled, because its ESM files cannot be loaded by Node directly.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,4 +44,24 @@ for (const l of layers) {
   writeFileSync(`dist/${l}/index.cjs`, "'use strict';\nmodule.exports = require('../index.cjs');\n");
 }
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+addDeclarationExtensions('dist');
 console.log('built dist/');
+
+// Our sources use extension-less relative imports (bundler style); declaration files must spell
+// `./x.js` or `./x/index.js` for TypeScript users on node16/nodenext resolution.
+function addDeclarationExtensions(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory()) addDeclarationExtensions(file);
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(file, 'utf8');
+      const fixed = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*)(['"])/g, (m, pre, spec, post) => {
+        if (/\.(js|cjs|mjs|json)$/.test(spec)) return m;
+        if (existsSync(join(dir, `${spec}.d.ts`))) return `${pre}${spec}.js${post}`;
+        if (existsSync(join(dir, spec, 'index.d.ts'))) return `${pre}${spec}/index.js${post}`;
+        throw new Error(`${file}: cannot resolve declaration import '${spec}'`);
+      });
+      if (fixed !== text) writeFileSync(file, fixed);
+    }
+  }
+}

@@ -51,7 +51,7 @@ export async function loadBackendModule(name: BackendName): Promise<BackendModul
 
 function isModuleNotFound(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Failed to resolve module/i.test(String((err as Error)?.message));
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Failed to resolve module|Could not resolve/i.test(String((err as Error)?.message));
 }
 
 /** The version a backend package reports about itself (`version_cpu`, `version_wasm`, …). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LtrError } from './errors';
+import { ready } from '../backend/use';
 
 /** Dense data in one of the forms every public function accepts. */
 export type TensorLike =
@@ -32,6 +33,7 @@ export interface ToTensorOptions {
  * Async because checking a tensor already on a GPU for NaN needs an asynchronous read.
  */
 export async function toTensor(input: TensorLike, options: ToTensorOptions): Promise<tf.Tensor> {
+  await ready();
   const { name } = options;
   const dtype = options.dtype ?? 'float32';
   let t: tf.Tensor;
