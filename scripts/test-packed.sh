@@ -15,9 +15,10 @@ npm install --no-audit --no-fund --prefer-offline ./ltr-rnn-*.tgz >/dev/null
 test "$(node -p "require('@tensorflow/tfjs-core/package.json').version")" = 4.22.0
 
 cat > esm.mjs <<'JS'
+// The library is imported before tfjs-core on purpose: it must not depend on the user's import order.
+import * as lib from 'ltr-rnn';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import * as lib from 'ltr-rnn';
 import { useBackend, backendInfo, rng } from 'ltr-rnn/backend';
 for (const sub of ['linalg', 'cp', 'rnn', 'train', 'rank', 'fit', 'tasks', 'io']) await import(`ltr-rnn/${sub}`);
 assert.equal(lib.useBackend, useBackend, 'root and subpath share one module instance');
@@ -34,6 +35,7 @@ assert.equal(err.code, 'backend-unavailable');
 assert.match(err.message, /npm install @tensorflow\/tfjs-backend-webgl@4\.22\.0/);
 assert.equal(tf.getBackend(), 'wasm');
 assert.equal(typeof rng(1).normal(), 'number');
+assert.equal(lib.randomNormal([2], 1).cast('int32').dtype, 'int32', 'tensors come from the real tfjs-core');
 assert.equal(lib.VERSION, JSON.parse((await import('node:fs')).readFileSync('node_modules/ltr-rnn/package.json', 'utf8')).version);
 console.log('esm ok');
 JS
