@@ -35,7 +35,7 @@ assert.equal(err.code, 'backend-unavailable');
 assert.match(err.message, /npm install @tensorflow\/tfjs-backend-webgl@4\.22\.0/);
 assert.equal(tf.getBackend(), 'wasm');
 assert.equal(typeof rng(1).normal(), 'number');
-assert.equal(lib.randomNormal([2], 1).cast('int32').dtype, 'int32', 'tensors come from the real tfjs-core');
+assert.deepEqual(lib.randomNormal([2], 1).clone().shape, [2], 'tensors come from the real tfjs-core');
 assert.equal(lib.VERSION, JSON.parse((await import('node:fs')).readFileSync('node_modules/ltr-rnn/package.json', 'utf8')).version);
 console.log('esm ok');
 JS

@@ -6,8 +6,8 @@ import { randomNormal, ready } from '../../src/backend';
 it('works when the library is the first import', async () => {
   await ready();
   const t = randomNormal([3], 1);
-  const c = t.cast('int32'); // a chained op: fails if t came from a Tensor class without op handler
-  expect(c.dtype).toBe('int32');
+  const c = t.clone(); // Tensor methods go through tfjs's op handler, null in a class without one
+  expect(c.shape).toEqual([3]);
   const tf = await import('@tensorflow/tfjs-core');
   expect(t instanceof tf.Tensor).toBe(true);
   const x = tf.variable(tf.tensor1d([2]));
