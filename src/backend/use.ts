@@ -103,7 +103,9 @@ async function switchTo(name: BackendName, options: UseBackendOptions | undefine
   modules.set(name, mod);
   if (name === 'wasm') configureWasm(mod, opts);
   if (tf.findBackendFactory(name) == null) {
-    throw new LtrError('backend-unavailable', `Package ${BACKEND_PACKAGES[name]} loaded but registered no '${name}' backend. Check that its version is ${tf.version_core}, like @tensorflow/tfjs-core.`, { path: 'name' });
+    // tfjs-backend-webgl registers itself only where it detects a browser.
+    const why = name === 'webgl' ? failureMessage(name) : `Package ${BACKEND_PACKAGES[name]} loaded but registered no '${name}' backend. Check that its version is ${tf.version_core}, like @tensorflow/tfjs-core.`;
+    throw new LtrError('backend-unavailable', why, { path: 'name' });
   }
   const previous = currentName();
   let ok = false;
@@ -138,7 +140,7 @@ function failureMessage(name: BackendName): string {
     case 'wasm':
       return "Backend 'wasm' failed to start: its .wasm binaries were not found or not loadable. In Node they come from the installed @tensorflow/tfjs-backend-wasm; with a bundler or CDN pass options.wasmPaths (the folder that holds tfjs-backend-wasm*.wasm, ending in '/'). A failed start cannot be retried in the same process.";
     case 'webgl':
-      return "Backend 'webgl' failed to start: no WebGL context (WebGL needs a browser or a GPU context; in Node use 'webgpu' or 'wasm').";
+      return "Backend 'webgl' cannot start here: no WebGL context (WebGL needs a browser; in Node use 'wasm', or 'webgpu' with a GPU).";
     case 'webgpu':
       return "Backend 'webgpu' failed to start: no WebGPU adapter (browsers: navigator.gpu; Node: install the 'webgpu' package and a GPU driver).";
     default:
