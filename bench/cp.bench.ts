@@ -129,7 +129,7 @@ for (const { shape, rank } of SIZES) {
         let tm = 0;
         let th = 0;
         // Dimension tree, as in cpAls: Y = x ×₂ F₂ once per sweep, modes 0 and 1 from Y.
-        let t0 = performance.now();
+        const t0 = performance.now();
         let y: tf.Tensor | null = tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(priv, [L, I]), dev[2]), [shape[0], shape[1], rank]));
         tm += performance.now() - t0;
         for (let m = 0; m < 3; m++) {

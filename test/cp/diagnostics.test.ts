@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng, type Rng } from '../../src/backend/random';
 import { useBackend } from '../../src/backend/use';
