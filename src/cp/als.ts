@@ -5,18 +5,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { rng, type Rng } from '../backend/random';
+import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
 import { eigh } from '../linalg/eigh';
 import { solveSpd } from '../linalg/cholesky';
 import type { Matrix } from '../linalg/matrix';
 import { LtrError } from '../validate/errors';
 import { parseOptions } from '../validate/options';
-import { toTensor, type TensorLike } from '../validate/tensor';
+import type { TensorLike } from '../validate/tensor';
 import { contractLastMode, mttkrpFromPartial, mttkrpOwned, unfold } from './algebra';
-import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares, sumSquares } from './cp-tensor';
-import { baseDecompositionOptions, checkMask, checkRank, type DecompositionInit, type DecompositionProgress } from './options';
-import { makeProvenance, type DecompositionResult, type RestartSummary } from './result';
+import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
+import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
+import type { DecompositionResult } from './result';
+import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
 
 /**
  * Options of {@link cpAls}: exactly {@link baseDecompositionOptions} (rank, maxIter = 500,
@@ -82,118 +83,19 @@ export async function cpAls(x: TensorLike, options: CpAlsOptions): Promise<Decom
   const startedAt = Date.now();
   const o = parseOptions(cpAlsOptions, options, 'options');
   const owned: tf.Tensor[] = [];
-  const results: RunResult[] = [];
   try {
-    const data = await prepareData(x, o.mask, owned);
-    const { shape } = data;
-    checkRank(o.rank, shape);
-    if (o.init instanceof CPTensor) checkInit(o.init, shape, o.rank);
-    checkAborted(o.signal);
-
-    const seeder = rng(o.seed);
-    const seeds = [o.seed];
-    for (let k = 1; k < o.restarts; k++) seeds.push(seeder.deriveSeed());
-
-    let best = -1;
-    for (let k = 0; k < o.restarts; k++) {
-      const init: DecompositionInit = k === 0 ? o.init : 'random';
-      const res = await runAls(data, init, rng(seeds[k]), o, k);
-      results.push(res);
-      if (best < 0 || res.relError < results[best].relError) best = k;
-    }
-    const b = results[best];
-    const raw = CPTensor.fromArrays(b.weights, b.factors);
-    const cp = raw.arrange();
-    raw.dispose();
-    const summaries: RestartSummary[] = results.map((r, k) => ({ relError: r.relError, iterations: r.iterations, converged: r.converged, seed: seeds[k] }));
-    return {
-      cp,
-      relError: b.relError,
-      iterations: b.iterations,
-      converged: b.converged,
-      history: b.history,
-      restarts: summaries,
-      provenance: makeProvenance(o.seed, { method: 'cpAls', ...o }, startedAt),
-    };
+    const data = await prepareData(x, o.mask, owned, { privateCopy: true });
+    return await runRestarts('cpAls', data, o, startedAt, (d, init, gen, k) => runAls(d, init, gen, o, k));
   } finally {
     for (const t of owned) t.dispose();
   }
 }
 
-interface Data {
-  /** The data, float32; missing entries (mask 0) set to 0. */
-  x: tf.Tensor;
-  shape: number[];
-  mask: tf.Tensor | null;
-  /** ‖x‖² over observed entries, float64. */
-  xx: number;
-  /** Mean of the observed entries (initial fill for missing ones). */
-  mean: number;
-}
 
-async function prepareData(input: TensorLike, maskInput: TensorLike | undefined, owned: tf.Tensor[]): Promise<Data> {
-  if (maskInput === undefined) {
-    const given = await toTensor(input, { name: 'x' });
-    owned.push(given);
-    // A private copy (new storage) when the input was a tensor: see mttkrpOwned.
-    const x = input instanceof tf.Tensor ? tf.mul(given, 1) : given;
-    if (x !== given) owned.push(x);
-    checkOrder(x);
-    const xx = await sumSquares(x);
-    if (!(xx > 0)) throw new LtrError('invalid-data', 'x is all zero: there is nothing to decompose.', { path: 'x' });
-    return { x, shape: x.shape, mask: null, xx, mean: 0 };
-  }
-  const raw = await toTensor(input, { name: 'x', allowNonFinite: true });
-  owned.push(raw);
-  checkOrder(raw);
-  const { mask, observed } = await checkMask(maskInput, raw.shape, 'options.mask');
-  owned.push(mask);
-  const badObserved = tf.tidy(() => tf.sum(tf.mul(tf.cast(tf.logicalNot(tf.isFinite(raw)), 'float32'), mask)));
-  const nBad = (await badObserved.data())[0];
-  badObserved.dispose();
-  if (nBad > 0) {
-    throw new LtrError('invalid-data', `x has ${nBad} NaN/Infinity value(s) at observed entries (mask 1). Set the mask to 0 there, or fix the data.`, { path: 'x' });
-  }
-  const x = tf.tidy(() => tf.where(tf.greater(mask, 0.5), raw, tf.zerosLike(raw)));
-  owned.push(x);
-  const xx = await sumSquares(x);
-  if (!(xx > 0)) throw new LtrError('invalid-data', 'x is all zero at the observed entries: there is nothing to decompose.', { path: 'x' });
-  const s = tf.sum(x);
-  const sum = (await s.data())[0];
-  s.dispose();
-  return { x, shape: x.shape, mask, xx, mean: sum / observed };
-}
 
-function checkOrder(x: tf.Tensor): void {
-  if (x.rank < 2) {
-    throw new LtrError('shape-mismatch', `x must have at least 2 modes for a CP decomposition, got shape [${x.shape.join(', ')}].`, { path: 'x' });
-  }
-}
 
-function checkInit(init: CPTensor, shape: readonly number[], rank: number): void {
-  if (init.isDisposed) throw new LtrError('invalid-option', 'options.init: the CPTensor has been disposed.', { path: 'options.init' });
-  const s = init.shape;
-  if (s.length !== shape.length || s.some((v, i) => v !== shape[i]) || init.rank !== rank) {
-    throw new LtrError(
-      'shape-mismatch',
-      `options.init: the CPTensor has shape [${s.join(', ')}] and rank ${init.rank}, but the data has shape [${shape.join(', ')}] and options.rank is ${rank}. Pass a CPTensor of the data's shape and rank.`,
-      { path: 'options.init' },
-    );
-  }
-}
 
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LtrError('aborted', 'cpAls was aborted through options.signal.', { path: 'options.signal' });
-}
 
-interface RunResult {
-  weights: Float64Array;
-  factors: Matrix[];
-  relError: number;
-  iterations: number;
-  converged: boolean;
-  history: number[];
-}
 
 interface RunOptions {
   rank: number;
@@ -204,7 +106,7 @@ interface RunOptions {
 }
 
 /** One ALS run from one initialization. Disposes everything it creates, also on errors. */
-async function runAls(data: Data, init: DecompositionInit, gen: Rng, o: RunOptions, restart: number): Promise<RunResult> {
+async function runAls(data: PreparedData, init: DecompositionInit, gen: Rng, o: RunOptions, restart: number): Promise<RunResult> {
   const { shape, mask } = data;
   const order = shape.length;
   const r = o.rank;
@@ -234,7 +136,7 @@ async function runAls(data: Data, init: DecompositionInit, gen: Rng, o: RunOptio
     let iterations = 0;
     let prevFit = NaN;
     for (let it = 1; it <= o.maxIter; it++) {
-      checkAborted(o.signal);
+      checkAborted(o.signal, 'cpAls');
       const cur = filled ?? data.x;
       let xm = 0;
       let mm = 0;

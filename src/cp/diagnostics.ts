@@ -12,8 +12,8 @@ import { LtrError } from '../validate/errors';
 import { parseOptions } from '../validate/options';
 import { toTensor, type TensorLike } from '../validate/tensor';
 import { CPTensor, type CPTensorHost, relativeErrorTensor, residualSquares, sumSquares } from './cp-tensor';
+import { prepareData } from './restarts';
 import { linearSumAssignment } from './hungarian';
-import { checkMask } from './options';
 
 // ---------------------------------------------------------------------------------------------
 // Shared checks
@@ -37,58 +37,6 @@ async function dataFor(x: TensorLike, cp: CPTensor, name = 'x'): Promise<tf.Tens
     throw new LtrError('shape-mismatch', `${name} has shape [${got.join(', ')}] but the CP tensor has shape [${shape.join(', ')}]. Pass the data the model was fitted to.`, { path: name });
   }
   return t;
-}
-
-/** The data of a decomposition after validation (see {@link prepareData}). */
-export interface PreparedData {
-  /** The data, float32; missing entries (mask 0) set to 0. */
-  x: tf.Tensor;
-  shape: number[];
-  /** 0/1 float32 mask, or null when every entry is observed. */
-  mask: tf.Tensor | null;
-  /** Number of observed entries. */
-  observed: number;
-  /** ‖x‖² over observed entries, float64. */
-  xx: number;
-  /** Mean of the observed entries. */
-  mean: number;
-}
-
-/**
- * Validates and converts decomposition data (internal, shared by cpNonneg, cpOpt and rankSweep):
- * at least 2 modes, finite at observed entries (mask 0 entries may be NaN), not all zero. The
- * returned tensors are pushed onto `owned` for the caller to dispose.
- */
-export async function prepareData(input: TensorLike, maskInput: TensorLike | undefined, owned: tf.Tensor[], name = 'x'): Promise<PreparedData> {
-  const raw = await toTensor(input, { name, allowNonFinite: maskInput !== undefined });
-  owned.push(raw);
-  if (raw.rank < 2) {
-    throw new LtrError('shape-mismatch', `${name} must have at least 2 modes for a CP decomposition, got shape [${raw.shape.join(', ')}].`, { path: name });
-  }
-  if (maskInput === undefined) {
-    const xx = await sumSquares(raw);
-    if (!(xx > 0)) throw new LtrError('invalid-data', `${name} is all zero: there is nothing to decompose.`, { path: name });
-    const s = tf.sum(raw);
-    const sum = (await s.data())[0];
-    s.dispose();
-    return { x: raw, shape: raw.shape, mask: null, observed: raw.size, xx, mean: sum / raw.size };
-  }
-  const { mask, observed } = await checkMask(maskInput, raw.shape, 'options.mask');
-  owned.push(mask);
-  const bad = tf.tidy(() => tf.sum(tf.mul(tf.cast(tf.logicalNot(tf.isFinite(raw)), 'float32'), mask)));
-  const nBad = (await bad.data())[0];
-  bad.dispose();
-  if (nBad > 0) {
-    throw new LtrError('invalid-data', `${name} has ${nBad} NaN/Infinity value(s) at observed entries (mask 1). Set the mask to 0 there, or fix the data.`, { path: name });
-  }
-  const x = tf.tidy(() => tf.where(tf.greater(mask, 0.5), raw, tf.zerosLike(raw)));
-  owned.push(x);
-  const xx = await sumSquares(x);
-  if (!(xx > 0)) throw new LtrError('invalid-data', `${name} is all zero at the observed entries: there is nothing to decompose.`, { path: name });
-  const s = tf.sum(x);
-  const sum = (await s.data())[0];
-  s.dispose();
-  return { x, shape: x.shape, mask, observed, xx, mean: sum / observed };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { rng, type Rng } from '../backend/random';
+import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
 import { eigh, type Matrix } from '../linalg';
 import { LtrError } from '../validate/errors';
@@ -13,9 +13,9 @@ import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
 import { mttkrp, unfold } from './algebra';
 import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
-import { prepareData, type PreparedData } from './diagnostics';
-import { baseDecompositionOptions, checkRank, type DecompositionInit, type DecompositionProgress } from './options';
-import { makeProvenance, type DecompositionResult, type RestartSummary } from './result';
+import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
+import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
+import type { DecompositionResult } from './result';
 
 /**
  * Options of {@link cpNonneg}: {@link baseDecompositionOptions} (rank, maxIter = 500, tol = 1e-8,
@@ -79,63 +79,12 @@ export async function cpNonneg(x: TensorLike, options: CpNonnegOptions): Promise
   const owned: tf.Tensor[] = [];
   try {
     const data = await prepareData(x, o.mask, owned);
-    checkRank(o.rank, data.shape);
-    if (o.init instanceof CPTensor) checkInit(o.init, data.shape, o.rank);
-    checkAborted(o.signal);
-    const seeder = rng(o.seed);
-    const seeds = [o.seed];
-    for (let k = 1; k < o.restarts; k++) seeds.push(seeder.deriveSeed());
-    const results: RunResult[] = [];
-    let best = -1;
-    for (let k = 0; k < o.restarts; k++) {
-      const res = await runHals(data, k === 0 ? o.init : 'random', rng(seeds[k]), o, k);
-      results.push(res);
-      if (best < 0 || res.relError < results[best].relError) best = k;
-    }
-    const b = results[best];
-    const raw = CPTensor.fromArrays(new Float64Array(o.rank).fill(1), b.factors);
-    const cp = raw.arrange();
-    raw.dispose();
-    const restarts: RestartSummary[] = results.map((r, k) => ({ relError: r.relError, iterations: r.iterations, converged: r.converged, seed: seeds[k] }));
-    return {
-      cp,
-      relError: b.relError,
-      iterations: b.iterations,
-      converged: b.converged,
-      history: b.history,
-      restarts,
-      provenance: makeProvenance(o.seed, { method: 'cpNonneg', ...o }, startedAt),
-    };
+    return await runRestarts('cpNonneg', data, o, startedAt, (d, init, gen, k) => runHals(d, init, gen, o, k));
   } finally {
     for (const t of owned) t.dispose();
   }
 }
 
-/** Shared with cpOpt: the init CPTensor must match the data's shape and the rank. */
-export function checkInit(init: CPTensor, shape: readonly number[], rank: number): void {
-  if (init.isDisposed) throw new LtrError('invalid-option', 'options.init: the CPTensor has been disposed.', { path: 'options.init' });
-  const s = init.shape;
-  if (s.length !== shape.length || s.some((v, i) => v !== shape[i]) || init.rank !== rank) {
-    throw new LtrError(
-      'shape-mismatch',
-      `options.init: the CPTensor has shape [${s.join(', ')}] and rank ${init.rank}, but the data has shape [${shape.join(', ')}] and options.rank is ${rank}. Pass a CPTensor of the data's shape and rank.`,
-      { path: 'options.init' },
-    );
-  }
-}
-
-/** Throws LtrError 'aborted' when the signal has fired. */
-export function checkAborted(signal: AbortSignal | undefined, fn = 'cpNonneg'): void {
-  if (signal?.aborted) throw new LtrError('aborted', `${fn} was aborted through options.signal.`, { path: 'options.signal' });
-}
-
-interface RunResult {
-  factors: Matrix[];
-  relError: number;
-  iterations: number;
-  converged: boolean;
-  history: number[];
-}
 
 async function runHals(data: PreparedData, init: DecompositionInit, gen: Rng, o: Resolved, restart: number): Promise<RunResult> {
   const { shape, mask } = data;
@@ -162,7 +111,7 @@ async function runHals(data: PreparedData, init: DecompositionInit, gen: Rng, o:
     let iterations = 0;
     let prevFit = NaN;
     for (let it = 1; it <= o.maxIter; it++) {
-      checkAborted(o.signal);
+      checkAborted(o.signal, 'cpNonneg');
       const cur = filled ?? data.x;
       let xm = 0;
       let mm = 0;

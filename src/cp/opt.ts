@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { rng, type Rng } from '../backend/random';
+import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
 import { eigh, type Matrix } from '../linalg';
 import { LtrError } from '../validate/errors';
@@ -14,10 +14,9 @@ import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
 import { cpToTensor, unfold } from './algebra';
 import { CPTensor, gramHost, residualSquares } from './cp-tensor';
-import { prepareData, type PreparedData } from './diagnostics';
-import { checkAborted, checkInit } from './nonneg';
-import { baseDecompositionOptions, checkRank, type DecompositionInit } from './options';
-import { makeProvenance, type DecompositionResult, type RestartSummary } from './result';
+import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
+import { baseDecompositionOptions, type DecompositionInit } from './options';
+import type { DecompositionResult } from './result';
 
 /**
  * Options of {@link cpOpt}: {@link baseDecompositionOptions} (rank, maxIter = 500, tol = 1e-8,
@@ -79,45 +78,12 @@ export async function cpOpt(x: TensorLike, options: CpOptOptions): Promise<Decom
   const owned: tf.Tensor[] = [];
   try {
     const data = await prepareData(x, o.mask, owned);
-    checkRank(o.rank, data.shape);
-    if (o.init instanceof CPTensor) checkInit(o.init, data.shape, o.rank);
-    checkAborted(o.signal, 'cpOpt');
-    const seeder = rng(o.seed);
-    const seeds = [o.seed];
-    for (let k = 1; k < o.restarts; k++) seeds.push(seeder.deriveSeed());
-    const results: RunResult[] = [];
-    let best = -1;
-    for (let k = 0; k < o.restarts; k++) {
-      const res = await runOpt(data, k === 0 ? o.init : 'random', rng(seeds[k]), o, k);
-      results.push(res);
-      if (best < 0 || res.relError < results[best].relError) best = k;
-    }
-    const b = results[best];
-    const raw = CPTensor.fromArrays(new Float64Array(o.rank).fill(1), b.factors);
-    const cp = raw.arrange();
-    raw.dispose();
-    const restarts: RestartSummary[] = results.map((r, k) => ({ relError: r.relError, iterations: r.iterations, converged: r.converged, seed: seeds[k] }));
-    return {
-      cp,
-      relError: b.relError,
-      iterations: b.iterations,
-      converged: b.converged,
-      history: b.history,
-      restarts,
-      provenance: makeProvenance(o.seed, { method: 'cpOpt', ...o }, startedAt),
-    };
+    return await runRestarts('cpOpt', data, o, startedAt, (d, init, gen, k) => runOpt(d, init, gen, o, k));
   } finally {
     for (const t of owned) t.dispose();
   }
 }
 
-interface RunResult {
-  factors: Matrix[];
-  relError: number;
-  iterations: number;
-  converged: boolean;
-  history: number[];
-}
 
 /** The loss on the backend for the given factor tensors (a scalar). */
 function lossOf(data: PreparedData, factors: readonly tf.Tensor2D[], ones: tf.Tensor1D): tf.Scalar {
