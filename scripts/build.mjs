@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCtsDeclarations } from './cts-declarations.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -45,6 +46,7 @@ for (const l of layers) {
 }
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 addDeclarationExtensions('dist');
+writeCtsDeclarations('dist'); // CommonJS-typed twins for require users (after the extensions are added)
 console.log('built dist/');
 
 // Our sources use extension-less relative imports (bundler style); declaration files must spell

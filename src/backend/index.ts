@@ -6,4 +6,5 @@ import './gradients';
 
 export { BACKEND_NAMES, BACKEND_PACKAGES, DEFAULT_BACKEND, type BackendName } from './names';
 export { useBackend, ready, backendInfo, useBackendOptions, type BackendInfo, type UseBackendOptions } from './use';
+export { checkBufferLimit, type GpuInfo } from './gpu';
 export { rng, Rng, toRng, randomNormal, randomUniform, type RngState, type SeedOrRng } from './random';

@@ -5,6 +5,7 @@ import { LtrError } from '../validate/errors';
 import { parseOptions } from '../validate/options';
 import { BACKEND_NAMES, BACKEND_PACKAGES, DEFAULT_BACKEND, type BackendName } from './names';
 import { loadBackendModule, packageVersionOf, type BackendModule } from './load';
+import { describeWebGl, describeWebGpu, ensureNavigatorGpu, guardWebGpu, registerWebGpuFactory, setActiveGpu, webgpuFailure, type GpuInfo } from './gpu';
 
 // The cpu backend is imported statically: it is the always-present fallback, so that tensors can
 // be built synchronously before any backend was chosen. Every other backend loads on demand.
@@ -30,6 +31,11 @@ export interface BackendInfo {
   epsilon: number;
   /** True when the library chose this backend because no `useBackend` call was made. */
   isDefault: boolean;
+  /**
+   * webgpu and webgl: the adapter (vendor, architecture, device, software or not, limits and the
+   * largest tensor one op may bind); null on cpu, wasm and tensorflow.
+   */
+  gpu: GpuInfo | null;
 }
 
 /** Options of {@link useBackend}. */
@@ -44,6 +50,14 @@ export const useBackendOptions = z
     wasmPaths: z.union([z.string().min(1), z.record(z.string(), z.string())]).optional(),
     /** wasm with threads (browsers, cross-origin isolated pages): number of threads. */
     numThreads: z.number().int().positive().optional(),
+    /** webgpu: which adapter to ask for (default `'high-performance'`, the discrete GPU on laptops). */
+    powerPreference: z.enum(['high-performance', 'low-power']).default('high-performance'),
+    /**
+     * webgpu in Node: flags for the `webgpu` package's `create()` (Dawn toggles), e.g.
+     * `['backend=opengles']` for Mesa's OpenGL ES (with EGL_PLATFORM=surfaceless). Fixed at the
+     * first WebGPU start of the process. Default none (Vulkan).
+     */
+    webgpuFlags: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type UseBackendOptions = z.input<typeof useBackendOptions>;
@@ -99,9 +113,13 @@ async function switchTo(name: BackendName, options: UseBackendOptions | undefine
     throw new LtrError('invalid-option', `Unknown backend '${String(name)}'. Use one of: ${BACKEND_NAMES.join(', ')}.`, { path: 'name' });
   }
   const opts = parseOptions(useBackendOptions, options, 'options');
+  const gpuRequest = { powerPreference: opts.powerPreference, flags: opts.webgpuFlags };
+  // navigator.gpu must exist before tfjs-backend-webgpu is imported (Node: from the webgpu package).
+  if (name === 'webgpu' && tf.engine().registry['webgpu'] == null) await ensureNavigatorGpu(gpuRequest);
   const mod = await loadBackendModule(name);
   modules.set(name, mod);
   if (name === 'wasm') configureWasm(mod, opts);
+  if (name === 'webgpu') registerWebGpuFactory(mod, gpuRequest);
   if (tf.findBackendFactory(name) == null) {
     // tfjs-backend-webgl registers itself only where it detects a browser.
     const why = name === 'webgl' ? failureMessage(name) : `Package ${BACKEND_PACKAGES[name]} loaded but registered no '${name}' backend. Check that its version is ${tf.version_core}, like @tensorflow/tfjs-core.`;
@@ -141,8 +159,10 @@ function failureMessage(name: BackendName): string {
       return "Backend 'wasm' failed to start: its .wasm binaries were not found or not loadable. In Node they come from the installed @tensorflow/tfjs-backend-wasm; with a bundler or CDN pass options.wasmPaths (the folder that holds tfjs-backend-wasm*.wasm, ending in '/'). A failed start cannot be retried in the same process.";
     case 'webgl':
       return "Backend 'webgl' cannot start here: no WebGL context (WebGL needs a browser; in Node use 'wasm', or 'webgpu' with a GPU).";
-    case 'webgpu':
-      return "Backend 'webgpu' failed to start: no WebGPU adapter (browsers: navigator.gpu; Node: install the 'webgpu' package and a GPU driver).";
+    case 'webgpu': {
+      const why = webgpuFailure();
+      return `Backend 'webgpu' failed to start${why ? `: ${(why as Error).message ?? String(why)}` : ': no WebGPU adapter'}. Browsers: WebGPU needs a secure context and a supporting browser. Node: the 'webgpu' package and a Vulkan driver (libvulkan1 and the vendor's ICD); without a GPU, Dawn also runs on SwiftShader (VK_ICD_FILENAMES) or Mesa's OpenGL ES (EGL_PLATFORM=surfaceless, webgpuFlags: ['backend=opengles']). Use 'wasm' meanwhile.`;
+    }
     default:
       return `Backend '${name}' failed to start; see the cause for the underlying error.`;
   }
@@ -161,7 +181,12 @@ function describe(name: BackendName, isDefault: boolean): BackendInfo {
   const simd = name === 'wasm' && flag('WASM_HAS_SIMD_SUPPORT');
   const threads = name === 'wasm' && flag('WASM_HAS_MULTITHREAD_SUPPORT');
   const numThreads = name === 'wasm' && threads && mod?.getThreadsCount ? (mod.getThreadsCount as () => number)() : 1;
-  const floatPrecision = backend.floatPrecision() === 16 ? 16 : 32;
+  // tfjs-backend-webgl's floatPrecision() answers 16 exactly when float32 render targets ARE
+  // enabled (it only probes for underflow when they are not); its storage is then float32.
+  const webglFloat32 = name === 'webgl' && env.getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const floatPrecision = webglFloat32 || backend.floatPrecision() !== 16 ? 32 : 16;
+  const gpu = gpuInfoOf(name, backend);
+  setActiveGpu(gpu);
   return {
     name,
     packageName: BACKEND_PACKAGES[name],
@@ -173,7 +198,22 @@ function describe(name: BackendName, isDefault: boolean): BackendInfo {
     float32: floatPrecision === 32,
     epsilon: backend.epsilon(),
     isDefault,
+    gpu,
   };
+}
+
+const gpuInfos = new WeakMap<tf.KernelBackend, GpuInfo>();
+
+/** The GPU behind a webgpu/webgl backend, described once per backend; WebGPU gets its limit guard here. */
+function gpuInfoOf(name: BackendName, backend: tf.KernelBackend): GpuInfo | null {
+  if (name !== 'webgpu' && name !== 'webgl') return null;
+  let info = gpuInfos.get(backend);
+  if (info === undefined) {
+    info = name === 'webgpu' ? describeWebGpu(backend) : describeWebGl(backend);
+    gpuInfos.set(backend, info);
+    if (name === 'webgpu') guardWebGpu(backend, info);
+  }
+  return info;
 }
 
 /**

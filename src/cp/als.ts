@@ -4,7 +4,7 @@
  * normalization and the fit run in float64 on the host.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
 import { eigh } from '../linalg/eigh';

@@ -18,7 +18,7 @@ const INT32_MAX = 2147483647;
  */
 export async function readNpy(path: string): Promise<NpyArray> {
   checkPath(path);
-  const fs = await import('node:fs/promises');
+  const fs = await nodeFs();
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);
@@ -46,7 +46,7 @@ export async function readNpy(path: string): Promise<NpyArray> {
 export async function writeNpy(path: string, array: NpyInput): Promise<void> {
   checkPath(path);
   const bytes = encodeNpy(array);
-  const fs = await import('node:fs/promises');
+  const fs = await nodeFs();
   try {
     await fs.writeFile(path, bytes);
   } catch (e) {
@@ -156,4 +156,11 @@ export async function tensorToNpy(t: tf.Tensor): Promise<NpyArray> {
         path: 't',
       });
   }
+}
+
+// A variable specifier, so that browser bundlers do not try to resolve a Node built-in: the file
+// functions are Node-only, the rest of the io layer works everywhere.
+const FS_MODULE = 'node:fs/promises';
+function nodeFs(): Promise<typeof import('node:fs/promises')> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE) as Promise<typeof import('node:fs/promises')>;
 }
