@@ -57,10 +57,10 @@ function addDeclarationExtensions(dir) {
     if (entry.isDirectory()) addDeclarationExtensions(file);
     else if (entry.name.endsWith('.d.ts')) {
       const text = readFileSync(file, 'utf8');
-      const fixed = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*)(['"])/g, (m, pre, spec, post) => {
+      const fixed = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}(?:\/[^'"]*)?)(['"])/g, (m, pre, spec, post) => {
         if (/\.(js|cjs|mjs|json)$/.test(spec)) return m;
         if (existsSync(join(dir, `${spec}.d.ts`))) return `${pre}${spec}.js${post}`;
-        if (existsSync(join(dir, spec, 'index.d.ts'))) return `${pre}${spec}/index.js${post}`;
+        if (existsSync(join(dir, spec, 'index.d.ts'))) return `${pre}${spec.replace(/\/$/, '')}/index.js${post}`;
         throw new Error(`${file}: cannot resolve declaration import '${spec}'`);
       });
       if (fixed !== text) writeFileSync(file, fixed);

@@ -81,7 +81,7 @@ export const cellBaseShape = {
   seed: schemas.seed.default(0),
 };
 
-/** Resolved common options (what {@link RnnCell.options} holds, plus each cell's own). */
+/** Resolved common options (what `RnnCell.options` holds, plus each cell's own). */
 export interface CellBaseOptions {
   size: number;
   inputSize: number;

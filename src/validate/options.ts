@@ -32,7 +32,7 @@ function describeReceived(root: unknown, path: PropertyKey[]): string {
 
 /** Reusable option pieces, so every function spells the same rule the same way. */
 export const schemas = {
-  /** A seed for {@link rng}: any safe integer. */
+  /** A seed for `rng`: any safe integer. */
   seed: z.number().int('must be an integer').refine(Number.isSafeInteger, 'must be a safe integer'),
   positiveInt: z.number().int('must be an integer').positive('must be ≥ 1'),
   nonNegativeInt: z.number().int('must be an integer').nonnegative('must be ≥ 0'),
