@@ -7,17 +7,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { z } from 'zod';
 import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
-import { eigh } from '../linalg/eigh';
 import { solveSpd } from '../linalg/cholesky';
 import type { Matrix } from '../linalg/matrix';
 import { LtrError } from '../validate/errors';
 import { parseOptions } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
-import { contractLastMode, mttkrpFromPartial, mttkrpOwned, unfold } from './algebra';
+import { contractLastMode, mttkrpFromPartial, mttkrpOwned } from './algebra';
 import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
 import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
 import type { DecompositionResult } from './result';
-import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
+import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 
 /**
  * Options of {@link cpAls}: exactly {@link baseDecompositionOptions} (rank, maxIter = 500,
@@ -257,16 +256,8 @@ async function initialFactors(x: tf.Tensor, init: DecompositionInit, gen: Rng, s
   // 'svd': leading eigenvectors of unfold(x, n)·unfold(x, n)ᵀ for n ≥ 1.
   const out: Matrix[] = [randomFactor(gen, shape[0], r)];
   for (let n = 1; n < shape.length; n++) {
-    const g = tf.tidy(() => {
-      const u = unfold(x, n);
-      return tf.matMul(u, u, false, true);
-    });
-    const gd = await g.data();
-    g.dispose();
     const im = shape[n];
-    const sym = new Float64Array(im * im);
-    for (let i = 0; i < im; i++) for (let j = 0; j < im; j++) sym[i * im + j] = 0.5 * (gd[i * im + j] + gd[j * im + i]);
-    const { vectors } = eigh({ rows: im, cols: im, data: sym });
+    const vectors = await unfoldingEigenvectors(x, n);
     const pad = randomFactor(gen, im, r);
     const data = new Float64Array(im * r);
     for (let i = 0; i < im; i++) for (let k = 0; k < r; k++) data[i * r + k] = k < im ? vectors.data[i * im + k] : pad.data[i * r + k];

@@ -7,13 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { z } from 'zod';
 import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
-import { eigh, type Matrix } from '../linalg';
+import type { Matrix } from '../linalg';
 import { LtrError } from '../validate/errors';
 import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
-import { mttkrp, unfold } from './algebra';
+import { mttkrp } from './algebra';
 import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
-import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
+import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
 import type { DecompositionResult } from './result';
 
@@ -241,15 +241,7 @@ async function initialFactors(x: tf.Tensor, init: DecompositionInit, gen: Rng, s
     factors = [];
     for (let n = 0; n < shape.length; n++) {
       const im = shape[n];
-      const g = tf.tidy(() => {
-        const u = unfold(x, n);
-        return tf.matMul(u, u, false, true);
-      });
-      const gd = await g.data();
-      g.dispose();
-      const sym = new Float64Array(im * im);
-      for (let i = 0; i < im; i++) for (let j = 0; j < im; j++) sym[i * im + j] = 0.5 * (gd[i * im + j] + gd[j * im + i]);
-      const { vectors } = eigh({ rows: im, cols: im, data: sym });
+      const vectors = await unfoldingEigenvectors(x, n);
       const out = gen.uniformArray(im * r);
       for (let i = 0; i < im; i++) for (let k = 0; k < Math.min(r, im); k++) out[i * r + k] = Math.abs(vectors.data[i * im + k]);
       factors.push({ rows: im, cols: r, data: out });

@@ -8,13 +8,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Rng } from '../backend/random';
 import { ready } from '../backend/use';
-import { eigh, type Matrix } from '../linalg';
+import type { Matrix } from '../linalg';
 import { LtrError } from '../validate/errors';
 import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
-import { cpToTensor, unfold } from './algebra';
+import { cpToTensor } from './algebra';
 import { CPTensor, gramHost, residualSquares } from './cp-tensor';
-import { checkAborted, prepareData, runRestarts, type PreparedData, type RunResult } from './restarts';
+import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 import { baseDecompositionOptions, type DecompositionInit } from './options';
 import type { DecompositionResult } from './result';
 
@@ -377,15 +377,7 @@ async function initialFactors(data: PreparedData, init: DecompositionInit, gen: 
       factors = [];
       for (let n = 0; n < order; n++) {
         const im = shape[n];
-        const g = tf.tidy(() => {
-          const u = unfold(filled, n);
-          return tf.matMul(u, u, false, true);
-        });
-        const gd = await g.data();
-        g.dispose();
-        const sym = new Float64Array(im * im);
-        for (let i = 0; i < im; i++) for (let j = 0; j < im; j++) sym[i * im + j] = 0.5 * (gd[i * im + j] + gd[j * im + i]);
-        const { vectors } = eigh({ rows: im, cols: im, data: sym });
+        const vectors = await unfoldingEigenvectors(filled, n);
         const out = gen.normalArray(im * r);
         for (let i = 0; i < im; i++) for (let k = 0; k < Math.min(r, im); k++) out[i * r + k] = vectors.data[i * im + k];
         factors.push({ rows: im, cols: r, data: out });

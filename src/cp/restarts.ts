@@ -5,9 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { rng, type Rng } from '../backend/random';
+import { eigh } from '../linalg/eigh';
 import type { Matrix } from '../linalg/matrix';
 import { LtrError } from '../validate/errors';
 import { toTensor, type TensorLike } from '../validate/tensor';
+import { unfold } from './algebra';
 import { CPTensor, sumSquares } from './cp-tensor';
 import { checkMask, checkRank, type DecompositionInit, type ResolvedDecompositionOptions } from './options';
 import { makeProvenance, type DecompositionResult, type RestartSummary } from './result';
@@ -143,4 +145,22 @@ export async function runRestarts<D extends { shape: number[] }>(
     restarts,
     provenance: makeProvenance(o.seed, { method, ...o }, startedAt),
   };
+}
+
+/**
+ * Eigenvectors (columns, by descending eigenvalue) of unfold(x, mode)·unfold(x, mode)ᵀ — the left
+ * singular vectors of the unfolding — computed on the host in float64 from the I × I Gram matrix
+ * (symmetrized, since the backend's float32 product is not exactly symmetric). The 'svd' start.
+ */
+export async function unfoldingEigenvectors(x: tf.Tensor, mode: number): Promise<Matrix> {
+  const g = tf.tidy(() => {
+    const u = unfold(x, mode);
+    return tf.matMul(u, u, false, true);
+  });
+  const gd = await g.data();
+  g.dispose();
+  const im = x.shape[mode];
+  const sym = new Float64Array(im * im);
+  for (let i = 0; i < im; i++) for (let j = 0; j < im; j++) sym[i * im + j] = 0.5 * (gd[i * im + j] + gd[j * im + i]);
+  return eigh({ rows: im, cols: im, data: sym }).vectors;
 }
