@@ -17,6 +17,7 @@ import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-te
 import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
 import type { DecompositionResult } from './result';
 import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
+import { eventLoopTurns } from '../backend/macrotask';
 
 /**
  * Options of {@link cpAls}: exactly {@link baseDecompositionOptions} (rank, maxIter = 500,
@@ -134,7 +135,9 @@ async function runAls(data: PreparedData, init: DecompositionInit, gen: Rng, o: 
     let converged = false;
     let iterations = 0;
     let prevFit = NaN;
+    const letEventsRun = eventLoopTurns();
     for (let it = 1; it <= o.maxIter; it++) {
+      await letEventsRun(); // lets a timer or SIGINT handler fire the signal mid-run
       checkAborted(o.signal, 'cpAls');
       const cur = filled ?? data.x;
       let xm = 0;

@@ -255,6 +255,8 @@ export const cpRankProfileOptions = z.strictObject({
   maxIter: schemas.positiveInt.default(500),
   tol: schemas.nonNegative.default(1e-8),
   method: z.enum(['als', 'nonneg', 'opt']).default('als'),
+  /** Stops the sweep (within one ALS iteration) with `LtrError('aborted')`. */
+  signal: schemas.signal.optional(),
 });
 /** Input type of {@link cpRankProfileOptions}. */
 export type CpRankProfileOptions = z.input<typeof cpRankProfileOptions>;
@@ -329,7 +331,7 @@ export async function cpRankProfile(x: TensorLike, options: CpRankProfileOptions
   const ranks = Array.from({ length: o.maxRank }, (_, i) => i + 1);
   let sweep;
   try {
-    sweep = await rankSweep(x, { ranks, restarts: o.restarts, seed: o.seed, maxIter: o.maxIter, tol: o.tol, method: o.method });
+    sweep = await rankSweep(x, { ranks, restarts: o.restarts, seed: o.seed, maxIter: o.maxIter, tol: o.tol, method: o.method, ...(o.signal !== undefined ? { signal: o.signal } : {}) });
   } catch (e) {
     if (e instanceof LtrError && e.path.startsWith('options.ranks.')) {
       throw new LtrError('invalid-option', `options.maxRank = ${o.maxRank} is too large: ${e.message}`, { path: 'options.maxRank', cause: e });

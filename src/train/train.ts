@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { Rng, rng } from '../backend/random';
+import { eventLoopTurns } from '../backend/macrotask';
 import { ready } from '../backend/use';
 import { LtrError } from '../validate/errors';
 import { parseOptions, schemas } from '../validate/options';
@@ -287,7 +288,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const tLoop = performance.now();
     const vars = entries.map((e) => e.variable);
 
+    const letEventsRun = eventLoopTurns();
     while (step < o.steps) {
+      await letEventsRun(); // so that a SIGINT handler or timer can fire the signal mid-run
       if (o.signal?.aborted) {
         stoppedBy = 'aborted';
         break;

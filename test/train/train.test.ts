@@ -306,6 +306,22 @@ describe.each(TEST_BACKENDS)('train on %s', (backend) => {
       w.dispose();
     });
 
+    it('a timer (or SIGINT handler) can abort a long run: the step loop lets the event loop turn', async () => {
+      // The backends' reads resolve as microtasks; without the loop yielding, this timer would only
+      // fire after all 100 000 steps.
+      const w = tf.variable(tf.scalar(0));
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), 50);
+      const t0 = performance.now();
+      const r = await train({ variables: [w], loss: () => tf.sum(w), steps: 100_000, optimizer: 'sgd', learningRate: 1e-6, signal: ac.signal });
+      clearTimeout(timer);
+      expect(r.stoppedBy).toBe('aborted');
+      expect(r.steps).toBeGreaterThan(0);
+      expect(r.steps).toBeLessThan(100_000);
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      w.dispose();
+    });
+
     /** A problem with every moving part: masks with trial dropout drawn from ctx.rng, a schedule, clipping, a test loss. */
     function problem(initSeed: number) {
       const T = 6, K = 8, N = 4;
