@@ -1,10 +1,14 @@
 /**
- * `.npy` files on disk (Node only, loaded lazily so that importing this module stays
- * browser-safe) and conversion between {@link NpyArray} and tfjs tensors.
+ * `.npy` and `.npz` files on disk (Node only, `node:fs` and `node:zlib` loaded lazily so that
+ * importing this module stays browser-safe) and conversion between {@link NpyArray} and tfjs
+ * tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import { LtrError, isLtrError } from '../validate/errors';
+import { parseOptions } from '../validate/options';
 import { checkNpyInput, encodeNpy, parseNpy, type NpyArray, type NpyData, type NpyInput } from './npy';
+import { looksLikeZip, npzMemberArray, npzMembers, type InflateRaw, type NpzMember } from './npz';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -30,6 +34,118 @@ export async function readNpy(path: string): Promise<NpyArray> {
   }
   try {
     return parseNpy(bytes);
+  } catch (e) {
+    if (isLtrError(e)) throw new LtrError(e.code, `${path}: ${e.message}`, { path: e.path, cause: e });
+    throw e;
+  }
+}
+
+/**
+ * Read a `.npz` archive (Node only) written by `numpy.savez` or `numpy.savez_compressed` into
+ * its arrays, keyed by member name without `.npy`. Same result and errors as `parseNpz`, with
+ * the file name added to the message; deflated members are inflated with `node:zlib`.
+ *
+ * @throws LtrError `invalid-option` (path `path`) when the file cannot be read; `invalid-data`
+ *   or `unsupported` when it is not a readable archive or a member is not a readable `.npy`.
+ */
+export async function readNpz(path: string): Promise<Record<string, NpyArray>> {
+  checkPath(path);
+  const buf = await readBytes(path);
+  const members = withFile(path, () => npzMembers(buf));
+  const inflateRaw = members.some((m) => m.entry.method === 8) ? await nodeInflateRaw() : undefined;
+  const out: Record<string, NpyArray> = {};
+  for (const m of members) {
+    const value = withFile(path, () => npzMemberArray(buf, m, inflateRaw));
+    Object.defineProperty(out, m.key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Options of {@link readArray}. */
+export const readArrayOptions = z.strictObject({
+  /**
+   * Which array of a `.npz` archive to read (member name without `.npy`, e.g. `'x'` or
+   * `'arr_0'`). Required when the archive holds several arrays; must be absent for a `.npy` file.
+   */
+  key: z.string().min(1, 'must be a non-empty array name').optional(),
+  /** `'any'` (default) converts big-endian data; `'little'` refuses it (see `parseNpy`). */
+  byteOrder: z.enum(['any', 'little']).default('any'),
+});
+
+/** Options of {@link readArray}. */
+export type ReadArrayOptions = z.input<typeof readArrayOptions>;
+
+/**
+ * Read one array from a file (Node only): a `.npy` file, or one array of a `.npz` archive. The
+ * format is told by the file's first bytes, not its name. For an archive, `key` picks the array;
+ * it may be omitted when the archive holds exactly one. Only the chosen member is decompressed
+ * and parsed.
+ *
+ * @throws LtrError `invalid-option` (path `path`) when the file cannot be read; `invalid-option`
+ *   (path `options.key`) when `key` is missing for an archive of several arrays, names no array
+ *   of the archive (the message lists the keys), or is given for a `.npy` file; `invalid-data`
+ *   for an archive with no arrays; otherwise the errors of {@link readNpy} / {@link readNpz}.
+ *   Every message is one line and starts with the file name.
+ */
+export async function readArray(path: string, options?: ReadArrayOptions): Promise<NpyArray> {
+  checkPath(path);
+  const { key, byteOrder } = parseOptions(readArrayOptions, options, 'options');
+  const buf = await readBytes(path);
+  if (!looksLikeZip(buf)) {
+    if (key !== undefined) {
+      throw new LtrError('invalid-option', `${path}: options.key ${JSON.stringify(key)} was given but the file is a .npy holding a single array, not a .npz archive; omit key`, {
+        path: 'options.key',
+      });
+    }
+    return withFile(path, () => parseNpy(buf, { byteOrder }));
+  }
+  const members = withFile(path, () => npzMembers(buf));
+  let member: NpzMember | undefined;
+  if (key !== undefined) {
+    member = members.find((m) => m.key === key);
+    if (member === undefined) {
+      throw new LtrError('invalid-option', `${path}: no array ${JSON.stringify(key)} in this .npz archive; its arrays are ${listKeys(members)}`, {
+        path: 'options.key',
+      });
+    }
+  } else if (members.length === 1) {
+    member = members[0]!;
+  } else if (members.length === 0) {
+    throw new LtrError('invalid-data', `${path}: the .npz archive holds no .npy arrays`, { path: 'npz' });
+  } else {
+    throw new LtrError(
+      'invalid-option',
+      `${path}: the .npz archive holds ${members.length} arrays (${listKeys(members)}); choose one with key, e.g. { key: ${JSON.stringify(members[0]!.key)} }`,
+      { path: 'options.key' },
+    );
+  }
+  const chosen = member;
+  const inflateRaw = chosen.entry.method === 8 ? await nodeInflateRaw() : undefined;
+  return withFile(path, () => npzMemberArray(buf, chosen, inflateRaw, { byteOrder }));
+}
+
+function listKeys(members: readonly NpzMember[]): string {
+  if (members.length === 0) return 'none';
+  const shown = members.slice(0, 20).map((m) => JSON.stringify(m.key));
+  return shown.join(', ') + (members.length > 20 ? `, … (${members.length} in all)` : '');
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  const fs = await nodeFs();
+  try {
+    return await fs.readFile(path);
+  } catch (e) {
+    throw new LtrError('invalid-option', `cannot read file ${JSON.stringify(path)}: ${(e as Error).message}`, {
+      path: 'path',
+      cause: e,
+    });
+  }
+}
+
+/** Run a parse step, prefixing its LtrError's message with the file name. */
+function withFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
   } catch (e) {
     if (isLtrError(e)) throw new LtrError(e.code, `${path}: ${e.message}`, { path: e.path, cause: e });
     throw e;
@@ -163,4 +279,18 @@ export async function tensorToNpy(t: tf.Tensor): Promise<NpyArray> {
 const FS_MODULE = 'node:fs/promises';
 function nodeFs(): Promise<typeof import('node:fs/promises')> {
   return import(/* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE) as Promise<typeof import('node:fs/promises')>;
+}
+
+const ZLIB_MODULE = 'node:zlib';
+async function nodeInflateRaw(): Promise<InflateRaw> {
+  const zlib = (await import(/* @vite-ignore */ /* webpackIgnore: true */ ZLIB_MODULE)) as typeof import('node:zlib');
+  // maxOutputLength stops a corrupt or hostile member from inflating past its declared size.
+  return (data, size) => {
+    try {
+      return zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`it inflates to more than the ${size} bytes the directory declares`);
+      throw e;
+    }
+  };
 }

@@ -132,22 +132,38 @@ function fail(message: string, path: string): never {
   throw new LtrError('invalid-data', message, { path });
 }
 
+/** A valid NumPy file this library does not handle (object, complex, string dtypes, …). */
+function unsupported(message: string, path: string): never {
+  throw new LtrError('unsupported', message, { path });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------
+
+/** Options of {@link parseNpy}. */
+export interface ParseNpyOptions {
+  /**
+   * `'any'` (default): big-endian data is converted to native order. `'little'`: big-endian files
+   * are refused (`unsupported`), for tools that promise to read files exactly as stored.
+   */
+  byteOrder?: 'any' | 'little';
+}
 
 /**
  * Parse the bytes of a `.npy` file (format 1.0, 2.0 or 3.0) into a C-ordered {@link NpyArray}.
  * Big-endian data is converted to native order and Fortran-ordered data is transposed to C
  * order. The result never aliases `bytes`.
  *
- * @throws LtrError `invalid-data` for bad magic, an unsupported version, a malformed or
- *   truncated header, truncated or over-long data, an unsupported dtype (object, structured,
- *   complex, string, datetime, float16, …), int64 values a double cannot hold exactly, or
- *   bool bytes other than 0/1. `path` is one of `npy.magic`, `npy.version`, `npy.header`,
- *   `npy.header.descr`, `npy.header.fortran_order`, `npy.header.shape`, `npy.data`.
+ * @throws LtrError `invalid-data` for a malformed file: bad magic, an unknown version, a
+ *   malformed or truncated header, truncated or over-long data, a dtype string NumPy does not
+ *   write, or bool bytes other than 0/1. `unsupported` for a valid file this library does not
+ *   read: object (pickled), structured, complex, string, datetime, float16 or longdouble
+ *   dtypes, and int64/uint64 values a double cannot hold exactly. Every message is one line.
+ *   `path` is one of `npy.magic`, `npy.version`, `npy.header`, `npy.header.descr`,
+ *   `npy.header.fortran_order`, `npy.header.shape`, `npy.data`.
  */
-export function parseNpy(bytes: Uint8Array | ArrayBuffer): NpyArray {
+export function parseNpy(bytes: Uint8Array | ArrayBuffer, options: ParseNpyOptions = {}): NpyArray {
   const buf = toBytes(bytes);
   if (buf.length < 10) {
     fail(`not a .npy file: only ${buf.length} bytes, fewer than the 10-byte .npy preamble`, 'npy.magic');
@@ -156,7 +172,7 @@ export function parseNpy(bytes: Uint8Array | ArrayBuffer): NpyArray {
     const zip = buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
     fail(
       zip
-        ? 'not a .npy file: this is a zip archive (probably .npz); extract its .npy members and read those'
+        ? 'not a .npy file: this is a zip archive (probably .npz); read it with parseNpz / readNpz, or readArray(path, { key })'
         : `not a .npy file: bad magic string (first bytes ${hexBytes(buf, 6)}, expected 93 4e 55 4d 50 59 = "\\x93NUMPY")`,
       'npy.magic',
     );
@@ -182,6 +198,9 @@ export function parseNpy(bytes: Uint8Array | ArrayBuffer): NpyArray {
   const headerBytes = buf.subarray(prefix, dataOffset);
   const headerText = major === 3 ? decodeUtf8(headerBytes) : decodeLatin1(headerBytes);
   const { info, dtype, littleEndian, fortranOrder, shape } = parseHeader(headerText);
+  if (!littleEndian && options.byteOrder === 'little') {
+    throw new LtrError('unsupported', `big-endian data ('>${info.kind}${info.itemsize}'): this reader takes little-endian files only; re-save with arr.astype('<${info.kind}${info.itemsize}')`, { path: 'npy.header.descr' });
+  }
 
   const count = elementCount(shape, 'npy.header.shape');
   const byteLength = count * info.itemsize;
@@ -272,7 +291,7 @@ function parseHeader(text: string): Header {
 function parseDescr(descr: PyValue): { info: NpyDtypeInfo; dtype: NpyDtype; littleEndian: boolean } {
   const path = 'npy.header.descr';
   if (descr.kind === 'list' || descr.kind === 'tuple') {
-    fail(
+    unsupported(
       `unsupported .npy dtype ${formatPyValue(descr)}: structured (record) or sub-array dtypes are not supported; ` +
         "save each field as its own numeric array (np.save('x.npy', a['field'])) or convert with " +
         'numpy.lib.recfunctions.structured_to_unstructured',
@@ -290,7 +309,7 @@ function parseDescr(descr: PyValue): { info: NpyDtypeInfo; dtype: NpyDtype; litt
   const quoted = `'${s}'`;
 
   const refusal = refuseKind(kind, quoted);
-  if (refusal !== undefined) fail(refusal, path);
+  if (refusal !== undefined) unsupported(refusal, path);
   if (rest !== '') fail(`unsupported .npy dtype ${quoted}: not a plain numeric dtype; ${CONVERT}`, path);
 
   let dtype: NpyDtype | undefined;
@@ -306,13 +325,9 @@ function parseDescr(descr: PyValue): { info: NpyDtypeInfo; dtype: NpyDtype; litt
   else if (kind === 'u' && size === 8) dtype = 'uint64';
   else if (kind === 'b' && size === 1) dtype = 'bool';
   if (dtype === undefined) {
-    const what =
-      kind === 'f' && size === 2
-        ? 'half precision (float16) is not supported'
-        : kind === 'f' && size > 8
-          ? 'extended precision (longdouble) is not supported'
-          : 'not a supported dtype (supported: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)';
-    fail(`unsupported .npy dtype ${quoted}: ${what}; ${CONVERT}`, path);
+    if (kind === 'f' && size === 2) unsupported(`unsupported .npy dtype ${quoted}: half precision (float16) is not supported; ${CONVERT}`, path);
+    if (kind === 'f' && size > 8) unsupported(`unsupported .npy dtype ${quoted}: extended precision (longdouble) is not supported; ${CONVERT}`, path);
+    fail(`unsupported .npy dtype ${quoted}: not a supported dtype (supported: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1); ${CONVERT}`, path);
   }
   const info = NPY_DTYPES[dtype];
   let littleEndian = true;
@@ -391,7 +406,7 @@ function decode64BitInts(src: Uint8Array, dtype: 'int64' | 'uint64', littleEndia
       const hi2 = Math.floor(v / TWO_32);
       if (hi2 !== hi || v - hi2 * TWO_32 !== lo) {
         const exact = (BigInt(hi) << 32n) + BigInt(lo);
-        fail(
+        unsupported(
           `${dtype} value ${exact} at flat index ${i} is not exactly representable as a JavaScript number ` +
             `(nearest double ${v}); ${dtype} data is read into a Float64Array only when every value fits exactly ` +
             '(all integers up to 2^53 do); convert in NumPy, e.g. a.astype(np.float64) to accept the rounding',

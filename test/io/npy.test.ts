@@ -208,7 +208,7 @@ describe('parseNpy on hand-built files', () => {
   });
 });
 
-describe('parseNpy refuses bad input with LtrError invalid-data', () => {
+describe('parseNpy refuses bad input with LtrError invalid-data or unsupported', () => {
   const good = npyFile(dict('<f8', '(2, 3)'), raw('f8', [1, 2, 3, 4, 5, 6]));
 
   it('bad magic, zip archives, short files', () => {
@@ -271,37 +271,39 @@ describe('parseNpy refuses bad input with LtrError invalid-data', () => {
     expectLtrError(() => parseNpy(f), 'invalid-data', 'npy.header', /valid UTF-8/);
   });
 
-  it('unsupported dtypes name the dtype and what to do', () => {
-    const cases: Array<[string, RegExp]> = [
-      [`'|O'`, /'\|O'.*object arrays.*np\.asarray\(a, dtype=np\.float64\)/],
-      [`'<c16'`, /'<c16'.*complex.*np\.real\(a\), np\.imag\(a\)/],
-      [`'<c8'`, /'<c8'.*complex/],
-      [`'<U5'`, /'<U5'.*string arrays/],
-      [`'|S3'`, /'\|S3'.*string arrays/],
-      [`'|V8'`, /'\|V8'.*void/],
-      [`'<M8[ns]'`, /'<M8\[ns\]'.*datetime.*astype\(np\.int64\)/],
-      [`'<m8[s]'`, /'<m8\[s\]'.*datetime/],
-      [`'<f2'`, /'<f2'.*float16.*astype\(np\.float64\)/],
-      [`'<f16'`, /'<f16'.*longdouble/],
-      [`'<i16'`, /'<i16'.*not a supported dtype/],
-      [`'=f8'`, /'=f8'.*explicit byte order/],
-      [`'f8'`, /'f8'.*explicit byte order/],
-      [`'|f8'`, /'\|f8'.*explicit byte order/],
-      [`[('x', '<f8'), ('y', '<i4')]`, /\[\('x', '<f8'\), \('y', '<i4'\)\].*structured.*np\.save\('x\.npy', a\['field'\]\)/],
-      [`('<f8', (2,))`, /structured \(record\) or sub-array/],
-      [`'float64'`, /'float64'.*not a plain numeric dtype/],
+  it('dtypes name the dtype and what to do: unsupported when NumPy writes them, invalid-data otherwise', () => {
+    const U = 'unsupported';
+    const I = 'invalid-data';
+    const cases: Array<[string, string, RegExp]> = [
+      [`'|O'`, U, /'\|O'.*object arrays.*np\.asarray\(a, dtype=np\.float64\)/],
+      [`'<c16'`, U, /'<c16'.*complex.*np\.real\(a\), np\.imag\(a\)/],
+      [`'<c8'`, U, /'<c8'.*complex/],
+      [`'<U5'`, U, /'<U5'.*string arrays/],
+      [`'|S3'`, U, /'\|S3'.*string arrays/],
+      [`'|V8'`, U, /'\|V8'.*void/],
+      [`'<M8[ns]'`, U, /'<M8\[ns\]'.*datetime.*astype\(np\.int64\)/],
+      [`'<m8[s]'`, U, /'<m8\[s\]'.*datetime/],
+      [`'<f2'`, U, /'<f2'.*float16.*astype\(np\.float64\)/],
+      [`'<f16'`, U, /'<f16'.*longdouble/],
+      [`'<i16'`, I, /'<i16'.*not a supported dtype/],
+      [`'=f8'`, I, /'=f8'.*explicit byte order/],
+      [`'f8'`, I, /'f8'.*explicit byte order/],
+      [`'|f8'`, I, /'\|f8'.*explicit byte order/],
+      [`[('x', '<f8'), ('y', '<i4')]`, U, /\[\('x', '<f8'\), \('y', '<i4'\)\].*structured.*np\.save\('x\.npy', a\['field'\]\)/],
+      [`('<f8', (2,))`, U, /structured \(record\) or sub-array/],
+      [`'float64'`, I, /'float64'.*not a plain numeric dtype/],
     ];
-    for (const [descr, message] of cases) {
+    for (const [descr, code, message] of cases) {
       const header = `{'descr': ${descr}, 'fortran_order': False, 'shape': (1,), }`;
-      expectLtrError(() => parseNpy(npyFile(header, new Uint8Array(16))), 'invalid-data', 'npy.header.descr', message);
+      expectLtrError(() => parseNpy(npyFile(header, new Uint8Array(16))), code, 'npy.header.descr', message);
     }
   });
 
   it('int64 values a double cannot hold exactly', () => {
     const f = npyFile(dict('<i8', '(2,)'), raw('i8', [1, 2n ** 53n + 1n]));
-    expectLtrError(() => parseNpy(f), 'invalid-data', 'npy.data', /int64 value 9007199254740993 at flat index 1 is not exactly representable/);
+    expectLtrError(() => parseNpy(f), 'unsupported', 'npy.data', /int64 value 9007199254740993 at flat index 1 is not exactly representable/);
     const u = npyFile(dict('>u8', '(1,)'), raw('u8', [2n ** 64n - 1n], false));
-    expectLtrError(() => parseNpy(u), 'invalid-data', 'npy.data', /uint64 value 18446744073709551615 at flat index 0/);
+    expectLtrError(() => parseNpy(u), 'unsupported', 'npy.data', /uint64 value 18446744073709551615 at flat index 0/);
   });
 
   it('bool bytes other than 0/1', () => {
