@@ -15,6 +15,7 @@ import { LtrFit, type LtrFitJSON } from './ltr-fit';
 import type { ParameterCounts } from './network';
 import { fitShape, fitLtrRNNOptions, refineFit, type ParsedFitOptions } from './options';
 import { runPool, type WorkerTask } from './workers';
+import { crossValidationCheckpointEntrySchema, type CrossValidationCheckpointEntry } from './cv-entry';
 
 /** Progress of {@link crossValidateRank}. */
 export interface CrossValidationProgress {
@@ -46,7 +47,13 @@ void [_rank, _latentDim, _seed, _resume, _ce, _oc, _op];
  *   `workerModule` ['ltr-rnn'];
  * - `keepFits` ['all']: `'all'` keeps every fit (entries[i].fit), `'json'` keeps their JSON only
  *   (entries[i].json) and the best fit, `'best'` only the best fit;
- * - `onProgress`, `signal`.
+ * - `onProgress`, `signal`;
+ * - `onEntry(entry)`: called (and awaited) each time one fit finishes, diverged ones included,
+ *   with a {@link CrossValidationCheckpointEntry} (plain JSON data, the fit's JSON included) —
+ *   collect them to checkpoint the sweep;
+ * - `completed`: entries from an earlier `onEntry` (same data and options); those fits are not
+ *   run again and count as if just computed, so a resumed sweep returns exactly what an
+ *   uninterrupted one does (on the same backend).
  * The mask (`mask`, or `blockMask` options) is built once and shared by every fit.
  */
 export const crossValidateRankOptions = z
@@ -64,6 +71,8 @@ export const crossValidateRankOptions = z
     workerBackend: z.string().min(1).optional(),
     keepFits: z.enum(['all', 'json', 'best']).default('all'),
     onProgress: schemas.callback<(p: CrossValidationProgress) => void>().optional(),
+    onEntry: schemas.callback<(entry: CrossValidationCheckpointEntry) => void | Promise<void>>().optional(),
+    completed: z.array(crossValidationCheckpointEntrySchema).optional(),
   })
   .superRefine((o, ctx) => {
     const minLatent = o.latentDims === undefined ? undefined : Math.min(...o.latentDims);
@@ -160,6 +169,11 @@ export function selectRank(table: readonly CrossValidationRow[], rule: 'oneStand
  * (the smallest rank within one s.e. of the best). Fits run one after the other, or in
  * `concurrency` worker threads (Node), each with its own backend.
  *
+ * Resumable: `onEntry` receives every finished fit as plain data, and `completed` takes them back
+ * (see {@link crossValidationCheckpoint} for a whole checkpoint file). On abort (`signal`) every
+ * fit that finished before it has gone through `onEntry` (and its promise settled) when the
+ * `aborted` error is thrown; the fits in flight stop before their next step.
+ *
  * @example
  * ```ts
  * const cv = await crossValidateRank(x, { ranks: [1, 2, 3, 4, 5, 6], seeds: [0, 1, 2], latentDims: [30], conditions });
@@ -168,13 +182,16 @@ export function selectRank(table: readonly CrossValidationRow[], rule: 'oneStand
  * cv.dispose();
  * ```
  * @throws LtrError as {@link fitLtrRNN} (before any fit starts for bad data, options or masks),
- * `unsupported` when workers cannot start, `aborted`, `diverged` when every fit diverged.
+ * `invalid-option` naming `options.completed[i]` for a completed entry that is not a fit of this
+ * sweep (other rank, latent size, seed, model, loss, data shape or backend) or is given twice,
+ * `unsupported` when workers cannot start, `aborted`, `diverged` when every fit diverged; an error
+ * thrown by `onEntry` stops the sweep and is rethrown.
  */
 export async function crossValidateRank(data: TensorLike, options: CrossValidateRankOptions = {}): Promise<CrossValidationResult> {
   await ready();
   const startedAt = Date.now();
   const o = parseOptions(crossValidateRankOptions, options);
-  const { ranks, latentDims, seeds, rule, concurrency, workerModule, workerBackend, keepFits, onProgress, signal, ...rest } = o;
+  const { ranks, latentDims, seeds, rule, concurrency, workerModule, workerBackend, keepFits, onProgress, onEntry, completed, signal, ...rest } = o;
   if (concurrency > 1 && typeof rest.schedule === 'function') {
     throw new LtrError('invalid-option', 'options.schedule is a function, which cannot be sent to worker threads; use a schedule object ({ type: … }) or concurrency: 1.', { path: 'options.schedule' });
   }
@@ -214,8 +231,51 @@ export async function crossValidateRank(data: TensorLike, options: CrossValidate
       e.durationMs = durationMs;
       done++;
     };
+    const entryOf = (id: number, json: LtrFitJSON | null): CrossValidationCheckpointEntry => {
+      const e = entries[id];
+      return { rank: e.rank, latentDim: e.latentDim, seed: e.seed, trainLoss: e.trainLoss, testLoss: e.testLoss, iterations: e.iterations, stoppedBy: e.stoppedBy, parameters: e.parameters, durationMs: e.durationMs, error: e.error, json };
+    };
 
-    if (concurrency > 1 && tasks.length > 1) {
+    // ---- fits finished by an earlier run
+    const useWorkers = concurrency > 1 && tasks.length > 1;
+    const backend = fitBackend(concurrency, tasks.length, workerBackend);
+    const isDone = tasks.map(() => false);
+    (completed ?? []).forEach((c, i) => {
+      const path = `options.completed[${i}]`;
+      const what = `a fit with rank ${c.rank}, latentDim ${c.latentDim}, seed ${c.seed}`;
+      const id = tasks.findIndex((t) => t.rank === c.rank && t.seed === c.seed && entries[t.id].latentDim === c.latentDim);
+      if (id < 0) {
+        throw new LtrError(
+          'invalid-option',
+          `${path} is ${what}, which is not in this sweep (ranks [${ranks.join(', ')}], latentDims [${[...new Set(entries.map((e) => e.latentDim))].join(', ')}], seeds [${seeds.join(', ')}]). Resume with the options the entries were made with.`,
+          { path },
+        );
+      }
+      if (isDone[id]) throw new LtrError('invalid-option', `${path} is ${what}, which an earlier entry of options.completed already gives; give each fit once.`, { path });
+      const j = c.json as LtrFitJSON | null;
+      if (j !== null) {
+        const mismatch = (field: string, got: unknown, want: unknown): LtrError =>
+          new LtrError('invalid-option', `${path} is ${what} but its json has ${field} ${String(got)} where this sweep has ${String(want)}: the entry comes from another sweep (other data or options). Resume with the data and options it was made with.`, { path });
+        if (j.config.rank !== c.rank) throw mismatch('rank', j.config.rank, c.rank);
+        if (j.config.latentDim !== c.latentDim) throw mismatch('latentDim', j.config.latentDim, c.latentDim);
+        if (j.config.seed !== c.seed) throw mismatch('seed', j.config.seed, c.seed);
+        if (j.config.model !== base.model) throw mismatch('model', j.config.model, base.model);
+        if (j.config.loss !== p.loss) throw mismatch('loss', j.config.loss, p.loss);
+        const shape = j.metadata.dataShape;
+        if (shape.some((d, k) => d !== p.shape[k])) throw mismatch('data shape', `[${shape.join(', ')}]`, `[${p.shape.join(', ')}]`);
+        const b = j.provenance.backend;
+        if (typeof b === 'string' && b !== backend) {
+          throw new LtrError('invalid-option', `${path} was fitted on backend '${b}' but this sweep fits on '${backend}'; the numbers differ between backends, so resume on the backend the entries were made on.`, { path });
+        }
+      }
+      isDone[id] = true;
+      Object.assign(entries[id], { latentDim: c.latentDim, trainLoss: c.trainLoss, testLoss: c.testLoss, iterations: c.iterations, stoppedBy: c.stoppedBy, parameters: c.parameters, durationMs: c.durationMs, error: c.error });
+      jsons[id] = j;
+      done++;
+    });
+    const todo = tasks.filter((t) => !isDone[t.id]);
+
+    const runWorkers = async (): Promise<void> => {
       const hostData = await p.y.data();
       const train = await p.train.data();
       const test = await p.test.data();
@@ -230,35 +290,71 @@ export async function crossValidateRank(data: TensorLike, options: CrossValidate
       workerOptions.trialIds = meta.trialIds;
       if (meta.epochs !== null) workerOptions.epochs = meta.epochs;
       if (meta.times !== null) workerOptions.times = meta.times;
-      await runPool(
-        {
-          concurrency,
-          module: workerModule === undefined ? 'ltr-rnn' : String(workerModule),
-          backend: workerBackend ?? tf.getBackend(),
-          data: Float32Array.from(hostData),
-          shape: [T, K, D],
-          train: Float32Array.from(train),
-          test: Float32Array.from(test),
-          options: workerOptions,
-          progressEvery: 10,
-        },
-        tasks,
-        {
-          onProgress: (id, q) => onProgress?.({ done, total: tasks.length, rank: tasks[id].rank, latentDim: tasks[id].latentDim ?? null, seed: tasks[id].seed, step: q.step, iterations: q.total, testLoss: q.testLoss }),
-          onDone: (id, json, ms) => {
-            jsons[id] = json;
-            record(id, null, json, ms);
-            onProgress?.({ done, total: tasks.length, rank: tasks[id].rank, latentDim: tasks[id].latentDim ?? null, seed: tasks[id].seed, step: json.losses.iterations, iterations: json.losses.iterations, testLoss: json.losses.test });
+      // The pool stops on the user's abort, or when onEntry fails (its error is rethrown).
+      const stop = new AbortController();
+      const forward = (): void => stop.abort();
+      if (signal?.aborted) stop.abort();
+      else signal?.addEventListener('abort', forward, { once: true });
+      let chain: Promise<void> = Promise.resolve();
+      let entryError: { error: unknown } | null = null;
+      const emit = (id: number, json: LtrFitJSON | null): void => {
+        if (onEntry === undefined) return;
+        const entry = entryOf(id, json);
+        chain = chain
+          .then(async () => {
+            if (entryError === null) await onEntry(entry);
+          })
+          .catch((err: unknown) => {
+            if (entryError === null) entryError = { error: err };
+            stop.abort();
+          });
+      };
+      let poolError: { error: unknown } | null = null;
+      try {
+        await runPool(
+          {
+            concurrency,
+            module: workerModule === undefined ? 'ltr-rnn' : String(workerModule),
+            backend,
+            data: Float32Array.from(hostData),
+            shape: [T, K, D],
+            train: Float32Array.from(train),
+            test: Float32Array.from(test),
+            options: workerOptions,
+            progressEvery: 10,
           },
-          onDiverged: (id, message) => {
-            entries[id].error = message;
-            done++;
+          todo,
+          {
+            onProgress: (id, q) => onProgress?.({ done, total: tasks.length, rank: tasks[id].rank, latentDim: tasks[id].latentDim ?? null, seed: tasks[id].seed, step: q.step, iterations: q.total, testLoss: q.testLoss }),
+            onDone: (id, json, ms) => {
+              jsons[id] = json;
+              record(id, null, json, ms);
+              onProgress?.({ done, total: tasks.length, rank: tasks[id].rank, latentDim: tasks[id].latentDim ?? null, seed: tasks[id].seed, step: json.losses.iterations, iterations: json.losses.iterations, testLoss: json.losses.test });
+              emit(id, json);
+            },
+            onDiverged: (id, message) => {
+              entries[id].error = message;
+              done++;
+              emit(id, null);
+            },
           },
-        },
-        signal,
-      );
+          stop.signal,
+        );
+      } catch (err) {
+        poolError = { error: err };
+      } finally {
+        signal?.removeEventListener('abort', forward);
+      }
+      // Every finished fit has been through onEntry before this returns or throws.
+      await chain;
+      if (entryError !== null) throw (entryError as { error: unknown }).error;
+      if (poolError !== null) throw poolError.error;
+    };
+
+    if (useWorkers) {
+      if (todo.length > 0) await runWorkers();
     } else {
-      for (const t of tasks) {
+      for (const t of todo) {
         if (signal?.aborted) throw new LtrError('aborted', 'crossValidateRank was aborted through options.signal.', { path: 'options.signal' });
         const to = taskOptions[t.id];
         const t0 = Date.now();
@@ -276,20 +372,29 @@ export async function crossValidateRank(data: TensorLike, options: CrossValidate
         } catch (err) {
           if (err instanceof LtrError && err.code === 'diverged') {
             entries[t.id].error = err.message;
+            entries[t.id].durationMs = Date.now() - t0;
             done++;
+            if (onEntry !== undefined) await onEntry(entryOf(t.id, null));
             continue;
           }
           if (err instanceof LtrError && err.code === 'aborted') throw new LtrError('aborted', 'crossValidateRank was aborted through options.signal.', { path: 'options.signal', cause: err });
           throw err;
         }
         record(t.id, fit, null, Date.now() - t0);
+        let json: LtrFitJSON | null = null;
         if (keepFits === 'all') {
           entries[t.id].fit = fit;
           keptFits.push(fit);
+          if (onEntry !== undefined) json = await fit.toJSON();
         } else {
-          jsons[t.id] = await fit.toJSON();
-          fit.dispose();
+          try {
+            json = await fit.toJSON();
+          } finally {
+            fit.dispose();
+          }
+          jsons[t.id] = json;
         }
+        if (onEntry !== undefined) await onEntry(entryOf(t.id, json));
       }
     }
 
@@ -323,9 +428,10 @@ export async function crossValidateRank(data: TensorLike, options: CrossValidate
       best = LtrFit.fromJSON(jsons[bestIdx]);
       keptFits.push(best);
     }
-    if (keepFits === 'all' && concurrency > 1 && tasks.length > 1) {
+    if (keepFits === 'all') {
+      // Fits that came as JSON (from workers, or from options.completed).
       entries.forEach((e, i) => {
-        if (i === bestIdx || jsons[i] === null) return;
+        if (i === bestIdx || e.fit !== null || jsons[i] === null) return;
         e.fit = LtrFit.fromJSON(jsons[i]);
         keptFits.push(e.fit);
       });
@@ -358,7 +464,13 @@ export async function crossValidateRank(data: TensorLike, options: CrossValidate
   }
 }
 
-function stripUndefined<T extends Record<string, unknown>>(o: T): T {
+/** @internal The backend the fits of a sweep run on: the workers' with concurrency > 1 and several fits, else the active one. */
+export function fitBackend(concurrency: number, taskCount: number, workerBackend: string | undefined): string {
+  return concurrency > 1 && taskCount > 1 ? (workerBackend ?? tf.getBackend()) : tf.getBackend();
+}
+
+/** @internal Drops the keys whose value is undefined. */
+export function stripUndefined<T extends Record<string, unknown>>(o: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;

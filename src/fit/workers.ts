@@ -52,12 +52,19 @@ async function run(msg) {
   const shape = workerData.shape;
   const every = workerData.progressEvery;
   try {
+    // The pool's stop flag is read after every step: it works even while the fit keeps the
+    // event loop busy (the 'abort' message would wait for a turn).
+    const stopped = () => Atomics.load(workerData.stop, 0) !== 0;
+    if (stopped()) controller.abort();
     const opts = Object.assign({}, workerData.options, {
       mask: { train: { data: workerData.train, shape }, test: { data: workerData.test, shape } },
       rank: msg.rank,
       seed: msg.seed,
       signal: controller.signal,
-      onProgress: (p) => { if (p.step % every === 0 || p.step === p.total) parentPort.postMessage({ type: 'progress', id: msg.id, progress: p }); },
+      onProgress: (p) => {
+        if (stopped()) controller.abort();
+        if (p.step % every === 0 || p.step === p.total) parentPort.postMessage({ type: 'progress', id: msg.id, progress: p });
+      },
     });
     if (msg.latentDim !== undefined && msg.latentDim !== null) opts.latentDim = msg.latentDim;
     const fit = await lib.fitLtrRNN({ data: workerData.data, shape }, opts);
@@ -88,10 +95,17 @@ parentPort.on('message', (msg) => {
 })();
 `;
 
+/** How long an abort waits for the fits in flight to stop (each stops at its next step) before the workers are terminated. */
+const ABORT_GRACE_MS = 10_000;
+
 /**
  * Runs `tasks` on `concurrency` workers; resolves when all are done. Rejects with an LtrError when
- * a worker cannot start, a fit fails with anything but `diverged`, or `signal` aborts (then every
- * worker is stopped).
+ * a worker cannot start, a fit fails with anything but `diverged`, or `signal` aborts.
+ *
+ * On abort no further task is handed out and every fit in flight is told to stop (it stops before
+ * its next step); the pool waits for them to answer (at most {@link ABORT_GRACE_MS}), so that a
+ * fit that finished just before the abort still reaches `onDone`, then terminates the workers and
+ * rejects with `aborted`.
  */
 export async function runPool(setup: PoolSetup, tasks: WorkerTask[], cb: PoolCallbacks, signal?: AbortSignal): Promise<void> {
   let wt: typeof import('node:worker_threads');
@@ -103,29 +117,67 @@ export async function runPool(setup: PoolSetup, tasks: WorkerTask[], cb: PoolCal
   const pending = tasks.slice();
   const count = Math.min(setup.concurrency, tasks.length);
   const workers: import('node:worker_threads').Worker[] = [];
+  /** The task each worker is fitting (absent: idle). */
+  const busy = new Map<import('node:worker_threads').Worker, number>();
   let remaining = tasks.length;
   let finished = false;
+  let aborting = false;
+  /** Set to 1 to stop every fit in flight before its next step (shared with the workers). */
+  const stop = new Int32Array(new SharedArrayBuffer(4));
   return new Promise<void>((resolve, reject) => {
+    let graceTimer: ReturnType<typeof setTimeout> | null = null;
     const stopAll = (): void => {
+      if (graceTimer !== null) clearTimeout(graceTimer);
       for (const w of workers) void w.terminate();
     };
-    const fail = (err: LtrError): void => {
+    const settle = (err: LtrError | null): void => {
       if (finished) return;
       finished = true;
       signal?.removeEventListener('abort', onAbort);
-      for (const w of workers) w.postMessage({ type: 'abort' });
       stopAll();
-      reject(err);
+      if (err === null) resolve();
+      else reject(err);
     };
-    const onAbort = (): void => fail(new LtrError('aborted', 'crossValidateRank was aborted through options.signal.', { path: 'options.signal' }));
+    const fail = (err: LtrError): void => {
+      if (finished) return;
+      Atomics.store(stop, 0, 1);
+      for (const w of workers) w.postMessage({ type: 'abort' });
+      settle(aborting ? abortError() : err);
+    };
+    const abortError = (): LtrError => new LtrError('aborted', 'crossValidateRank was aborted through options.signal.', { path: 'options.signal' });
+    const drained = (): void => {
+      if (aborting && busy.size === 0) settle(abortError());
+    };
+    const onAbort = (): void => {
+      if (finished || aborting) return;
+      aborting = true;
+      pending.length = 0;
+      Atomics.store(stop, 0, 1);
+      for (const w of busy.keys()) w.postMessage({ type: 'abort' });
+      graceTimer = setTimeout(() => settle(abortError()), ABORT_GRACE_MS);
+      drained();
+    };
     if (signal?.aborted) {
-      onAbort();
+      settle(abortError());
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     const next = (w: import('node:worker_threads').Worker): void => {
+      busy.delete(w);
+      if (aborting) {
+        drained();
+        return;
+      }
       const task = pending.shift();
-      if (task !== undefined) w.postMessage({ type: 'fit', ...task });
+      if (task !== undefined) {
+        busy.set(w, task.id);
+        w.postMessage({ type: 'fit', ...task });
+      }
+    };
+    const taskDone = (w: import('node:worker_threads').Worker): void => {
+      remaining--;
+      if (remaining === 0) settle(null);
+      else next(w);
     };
     for (let i = 0; i < count; i++) {
       const w = new wt.Worker(WORKER_SOURCE, {
@@ -139,6 +191,7 @@ export async function runPool(setup: PoolSetup, tasks: WorkerTask[], cb: PoolCal
           test: setup.test,
           options: setup.options,
           progressEvery: setup.progressEvery,
+          stop,
         },
       });
       workers.push(w);
@@ -149,28 +202,20 @@ export async function runPool(setup: PoolSetup, tasks: WorkerTask[], cb: PoolCal
             next(w);
             break;
           case 'progress':
-            cb.onProgress(msg.id, msg.progress!);
+            if (!aborting) cb.onProgress(msg.id, msg.progress!);
             break;
           case 'done':
+            // Delivered even while aborting: the fit finished.
             cb.onDone(msg.id, msg.json!, msg.durationMs!);
-            remaining--;
-            if (remaining === 0) {
-              finished = true;
-              signal?.removeEventListener('abort', onAbort);
-              stopAll();
-              resolve();
-            } else next(w);
+            taskDone(w);
             break;
           case 'error':
             if (msg.code === 'diverged') {
               cb.onDiverged(msg.id, msg.message ?? 'diverged');
-              remaining--;
-              if (remaining === 0) {
-                finished = true;
-                signal?.removeEventListener('abort', onAbort);
-                stopAll();
-                resolve();
-              } else next(w);
+              taskDone(w);
+            } else if (aborting) {
+              // The fit stopped (aborted, or failed while stopping): nothing to deliver.
+              next(w);
             } else {
               const code = (msg.code ?? 'invalid-data') as ConstructorParameters<typeof LtrError>[0];
               fail(new LtrError(code, `crossValidateRank: a worker's fit failed: ${msg.message}`, { path: msg.path ?? '' }));
