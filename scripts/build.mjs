@@ -4,14 +4,14 @@
 // (register_all_gradients) is bundled, because its ESM files cannot be loaded by Node directly.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCtsDeclarations } from './cts-declarations.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
-const layers = ['backend', 'linalg', 'cp', 'rnn', 'train', 'rank', 'fit', 'tasks', 'io', 'validate'];
+const layers = ['backend', 'linalg', 'cp', 'rnn', 'train', 'rank', 'fit', 'tasks', 'report', 'io', 'validate'];
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const version = readFileSync('src/version.ts', 'utf8').match(/VERSION = '([^']+)'/)?.[1];
 if (version !== pkg.version) throw new Error(`src/version.ts says ${version}, package.json says ${pkg.version}`);
@@ -32,12 +32,17 @@ const common = { bundle: true, platform: 'neutral', mainFields: ['module', 'main
 rmSync('dist', { recursive: true, force: true });
 await esbuild.build({
   ...common,
-  entryPoints: { index: 'src/index.ts', ...Object.fromEntries(layers.map((l) => [`${l}/index`, `src/${l}/index.ts`])) },
+  // cli: the `ltr-rnn` command (package.json#bin), in the same build so that it shares the chunks
+  // (one copy of the library's state) with the entry points users import.
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', ...Object.fromEntries(layers.map((l) => [`${l}/index`, `src/${l}/index.ts`])) },
   outdir: 'dist',
   format: 'esm',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
 });
+// The command's file is executable and starts with a shebang line.
+writeFileSync('dist/cli.js', `#!/usr/bin/env node\n${readFileSync('dist/cli.js', 'utf8')}`);
+chmodSync('dist/cli.js', 0o755);
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
 for (const l of layers) {
   mkdirSync(`dist/${l}`, { recursive: true });
@@ -45,6 +50,7 @@ for (const l of layers) {
   writeFileSync(`dist/${l}/index.cjs`, "'use strict';\nmodule.exports = require('../index.cjs');\n");
 }
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+rmSync('dist/cli', { recursive: true, force: true }); // the command is not imported: no declarations for it
 addDeclarationExtensions('dist');
 writeCtsDeclarations('dist'); // CommonJS-typed twins for require users (after the extensions are added)
 console.log('built dist/');

@@ -15,9 +15,12 @@ import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
-/** Budget for the packed tarball (`npm pack`), KiB. */
-const BUDGET_KIB = 512;
-const SUBPATHS = ['', '/backend', '/linalg', '/cp', '/rnn', '/train', '/rank', '/fit', '/tasks', '/io'];
+/**
+ * Budget for the packed tarball (`npm pack`), KiB. 512 until the tasks, report and cli layers
+ * (629 KiB with them: the command alone is 63 KiB unpacked); raised to 768 with that growth.
+ */
+const BUDGET_KIB = 768;
+const SUBPATHS = ['', '/backend', '/linalg', '/cp', '/rnn', '/train', '/rank', '/fit', '/tasks', '/report', '/io'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const results = [];
 

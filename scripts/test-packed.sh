@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the packed package (what `npm install ltr-rnn` gives a user) into an empty project and
 # uses it from ESM, CommonJS and TypeScript: imports every subpath, takes a gradient, switches to
-# wasm. Run after `npm run build`.
+# wasm; runs the `ltr-rnn` command it installs. Run after `npm run build`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -40,6 +40,19 @@ assert.equal(lib.VERSION, JSON.parse((await import('node:fs')).readFileSync('nod
 console.log('esm ok');
 JS
 node esm.mjs
+
+# The command: package.json#bin puts ltr-rnn in node_modules/.bin, and it runs from the installed package.
+test "$(./node_modules/.bin/ltr-rnn --version)" = "$(node -p "require('ltr-rnn/package.json').version")"
+./node_modules/.bin/ltr-rnn bounds --neurons 100 --inputs 3 --outputs 2 --steps 60 --updates 250 --activation linear --json > bounds.json
+node -e "const b = require('./bounds.json'); if (b.command !== 'bounds' || b.cpRank.value !== 25 || b.weights.value !== 5) { console.error(b); process.exit(1); }"
+./node_modules/.bin/ltr-rnn bounds --neurons 100 --inputs 3 --outputs 2 --steps 60 | grep -q '^rank of one gradient'
+set +e
+./node_modules/.bin/ltr-rnn bounds --neurons 100 2> usage.txt
+rc=$?
+set -e
+test "$rc" = 2
+grep -q "^ltr-rnn: error: 'ltr-rnn bounds' needs --inputs" usage.txt
+echo 'bin ok'
 
 cat > cjs.cjs <<'JS'
 const assert = require('node:assert/strict');

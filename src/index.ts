@@ -14,4 +14,5 @@ export * from './train/index';
 export * from './rank/index';
 export * from './fit/index';
 export * from './tasks/index';
+export * from './report/index';
 export { VERSION } from './version';
