@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: the library's main job on an embedded example, until the paper's full pipeline
- * lands. A simulated recording, trial × neuron × time, is built from three planted components
- * whose trial gains change over "learning" (one is learned, one fades, one fluctuates). The demo reports the
+ * Choosing a CP rank on planted data. A simulated recording, trial × neuron × time, is built from
+ * three planted components whose trial gains change over "learning" (one is learned, one fades,
+ * one fluctuates). The example reports the
  * backend, sweeps CP ranks 1–5 (error, restart similarity, core consistency), picks the rank, fits
  * it and compares the recovered trial gains with the planted ones. Exits 1 if a check fails.
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CPTensor, cpAls, factorMatchScore, rankSweep, ready, rng } from 'ltr-rnn';
 
 const info = await ready(); // the default backend (wasm), no useBackend call needed
-console.log(`ltr-rnn demo on backend '${info.name}' (${info.packageName}@${info.packageVersion}, SIMD ${info.simd})\n`);
+console.log(`CP rank choice on backend '${info.name}' (${info.packageName}@${info.packageVersion}, SIMD ${info.simd})\n`);
 
 // Planted data: K trials × N neurons × T time bins, rank 3, 5 % noise.
 const K = 60, N = 40, T = 50, R = 3;
