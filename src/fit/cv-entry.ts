@@ -6,15 +6,8 @@ import { z } from 'zod';
 import type { ParameterCounts } from './network';
 import { ltrFitJSONSchema, type LtrFitJSON } from './ltr-fit';
 
-/**
- * One finished (rank, latentDim, seed) fit of `crossValidateRank`, as plain data (no tensors):
- * the numbers of its `CrossValidationEntry` and the fit's JSON, from which the fit is
- * rebuilt exactly. A diverged fit has `error` set, NaN losses and `json: null`.
- *
- * After `JSON.stringify` a NaN loss reads `null`; {@link crossValidationCheckpointEntrySchema}
- * turns it back into NaN.
- */
-export interface CrossValidationCheckpointEntry {
+/** The numbers of one (rank, latentDim, seed) fit of `crossValidateRank`. */
+export interface CrossValidationFitOutcome {
   rank: number;
   /** The fit's latent size (resolved). */
   latentDim: number;
@@ -26,8 +19,19 @@ export interface CrossValidationCheckpointEntry {
   stoppedBy: string;
   parameters: ParameterCounts | null;
   durationMs: number;
-  /** Set when the fit diverged. */
+  /** Set when the fit diverged (it is left out of the table's means). */
   error: string | null;
+}
+
+/**
+ * One finished (rank, latentDim, seed) fit of `crossValidateRank`, as plain data (no tensors):
+ * the numbers of its `CrossValidationEntry` and the fit's JSON, from which the fit is
+ * rebuilt exactly. A diverged fit has `error` set, NaN losses and `json: null`.
+ *
+ * After `JSON.stringify` a NaN loss reads `null`; {@link crossValidationCheckpointEntrySchema}
+ * turns it back into NaN.
+ */
+export interface CrossValidationCheckpointEntry extends CrossValidationFitOutcome {
   /** `LtrFit.toJSON()` of the fit; null when it diverged. */
   json: LtrFitJSON | null;
 }

@@ -12,10 +12,9 @@ import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
 import { fitPrepared, prepareData, serializableOptions } from './fit';
 import { LtrFit, type LtrFitJSON } from './ltr-fit';
-import type { ParameterCounts } from './network';
 import { fitShape, fitLtrRNNOptions, refineFit, type ParsedFitOptions } from './options';
 import { runPool, type WorkerTask } from './workers';
-import { crossValidationCheckpointEntrySchema, type CrossValidationCheckpointEntry } from './cv-entry';
+import { crossValidationCheckpointEntrySchema, type CrossValidationCheckpointEntry, type CrossValidationFitOutcome } from './cv-entry';
 
 /** Progress of {@link crossValidateRank}. */
 export interface CrossValidationProgress {
@@ -82,20 +81,7 @@ export const crossValidateRankOptions = z
 export type CrossValidateRankOptions = z.input<typeof crossValidateRankOptions>;
 
 /** One fit of the sweep. */
-export interface CrossValidationEntry {
-  rank: number;
-  /** The fit's latent size (resolved). */
-  latentDim: number;
-  seed: number;
-  /** Normalized train / test loss at the end of the fit (NaN when it diverged). */
-  trainLoss: number;
-  testLoss: number;
-  iterations: number;
-  stoppedBy: string;
-  parameters: ParameterCounts | null;
-  durationMs: number;
-  /** Set when the fit diverged (it is left out of the means). */
-  error: string | null;
+export interface CrossValidationEntry extends CrossValidationFitOutcome {
   /** The fit (`keepFits: 'all'`), else null. */
   fit: LtrFit | null;
   /** Its JSON (`keepFits: 'json'`), else null. */

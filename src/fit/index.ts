@@ -11,6 +11,6 @@ export { LtrFit, ltrFitJSONSchema, predictOptions, type LtrFitJSON, type LtrFitF
 export { type ParameterCounts, type NetworkConfig } from './network';
 export { rationalQuadraticKernel, trialPriorFactors, roughness, type TrialKernelParams } from './kernel';
 export { crossValidateRank, crossValidateRankOptions, selectRank, type CrossValidateRankOptions, type CrossValidationResult, type CrossValidationEntry, type CrossValidationRow, type CrossValidationProgress } from './cv';
-export { crossValidationCheckpointEntrySchema, type CrossValidationCheckpointEntry, type CrossValidationCheckpointEntryInput } from './cv-entry';
+export { crossValidationCheckpointEntrySchema, type CrossValidationCheckpointEntry, type CrossValidationCheckpointEntryInput, type CrossValidationFitOutcome } from './cv-entry';
 export { crossValidationCheckpoint, checkCrossValidationCheckpoint, crossValidationCheckpointSchema, type CrossValidationCheckpoint } from './cv-checkpoint';
 export { trialFactorMatch, trialFactorMatchOptions, type TrialFactorMatch, type TrialFactorMatchOptions } from './match';

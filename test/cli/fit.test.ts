@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LtrFit } from '../../src/fit';
 import { parseNpy } from '../../src/io';
@@ -181,4 +182,20 @@ describe('fit', () => {
     expect(r.code).toBe(2);
     expect(stderrLines(r.stderr)[0]).toBe("ltr-rnn: error: --ranks: every value must be ≥ 1, got 0 (see 'ltr-rnn fit --help')");
   });
+
+  it('fits a .npy written by NumPy (float64) with int64 condition ids from NumPy (test/io/fixtures/make.py)', async () => {
+    const fixtures = fileURLToPath(new URL('../io/fixtures/', import.meta.url));
+    const out = join(dir, 'numpy');
+    const r = await runCli(['fit', join(fixtures, 'recording.npy'), '--conditions', join(fixtures, 'conditions.npy'), '--ranks', '1-2', '--seeds', '1', '--latent', '4', '--iterations', '20', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('recording.npy: 10 time bins × 16 trials × 6 neurons (float64), MSE loss; 2 fits');
+    const cv = JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'));
+    expect(cv.data).toMatchObject({ shape: [10, 16, 6], dtype: 'float64' });
+    expect([1, 2]).toContain(cv.selected.rank);
+    for (const e of cv.entries) expect(Number.isFinite(e.testLoss)).toBe(true);
+    const best = JSON.parse(readFileSync(join(out, 'best-fit.json'), 'utf8'));
+    // The fit saw the NumPy ids: 4 conditions, trial k in condition k mod 4.
+    expect(best.config.conditions).toBe(4);
+    expect(parseNpy(readFileSync(join(out, 'trial-factors.npy'))).shape).toEqual([16, cv.selected.rank]);
+  }, 60_000);
 });
