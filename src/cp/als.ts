@@ -16,8 +16,7 @@ import { contractLastMode, mttkrpFromPartial, mttkrpOwned } from './algebra';
 import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
 import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
 import type { DecompositionResult } from './result';
-import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
-import { eventLoopTurns } from '../backend/macrotask';
+import { iterationGuard, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 
 /**
  * Options of {@link cpAls}: exactly {@link baseDecompositionOptions} (rank, maxIter = 500,
@@ -135,10 +134,9 @@ async function runAls(data: PreparedData, init: DecompositionInit, gen: Rng, o: 
     let converged = false;
     let iterations = 0;
     let prevFit = NaN;
-    const letEventsRun = eventLoopTurns();
+    const nextIteration = iterationGuard(o.signal, 'cpAls');
     for (let it = 1; it <= o.maxIter; it++) {
-      await letEventsRun(); // lets a timer or SIGINT handler fire the signal mid-run
-      checkAborted(o.signal, 'cpAls');
+      await nextIteration();
       const cur = filled ?? data.x;
       let xm = 0;
       let mm = 0;

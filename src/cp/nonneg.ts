@@ -13,7 +13,7 @@ import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
 import { mttkrp } from './algebra';
 import { CPTensor, RESIDUAL_THRESHOLD, gramHost, residualSquares } from './cp-tensor';
-import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
+import { iterationGuard, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 import { baseDecompositionOptions, type DecompositionInit, type DecompositionProgress } from './options';
 import type { DecompositionResult } from './result';
 
@@ -110,8 +110,9 @@ async function runHals(data: PreparedData, init: DecompositionInit, gen: Rng, o:
     let converged = false;
     let iterations = 0;
     let prevFit = NaN;
+    const nextIteration = iterationGuard(o.signal, 'cpNonneg');
     for (let it = 1; it <= o.maxIter; it++) {
-      checkAborted(o.signal, 'cpNonneg');
+      await nextIteration();
       const cur = filled ?? data.x;
       let xm = 0;
       let mm = 0;

@@ -14,7 +14,7 @@ import { parseOptions, schemas } from '../validate/options';
 import type { TensorLike } from '../validate/tensor';
 import { cpToTensor } from './algebra';
 import { CPTensor, gramHost, residualSquares } from './cp-tensor';
-import { checkAborted, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
+import { iterationGuard, prepareData, runRestarts, unfoldingEigenvectors, type PreparedData, type RunResult } from './restarts';
 import { baseDecompositionOptions, type DecompositionInit } from './options';
 import type { DecompositionResult } from './result';
 
@@ -122,8 +122,9 @@ async function runOpt(data: PreparedData, init: DecompositionInit, gen: Rng, o: 
     if (o.optimizer === 'adam') {
       const opt = tf.train.adam(o.learningRate);
       try {
+        const nextIteration = iterationGuard(o.signal, 'cpOpt');
         for (let it = 1; it <= o.maxIter; it++) {
-          checkAborted(o.signal, 'cpOpt');
+          await nextIteration();
           const cost = opt.minimize(() => lossOf(data, vars as tf.Tensor2D[], ones), true, vars);
           const f = (await (cost as tf.Scalar).data())[0];
           cost?.dispose();
@@ -204,8 +205,9 @@ async function lbfgs(data: PreparedData, vars: tf.Variable[], ones: tf.Tensor1D,
   const Y: Float64Array[] = [];
   const rho: number[] = [];
   const alpha = new Float64Array(o.memory);
+  const nextIteration = iterationGuard(o.signal, 'cpOpt');
   for (let it = 1; it <= o.maxIter; it++) {
-    checkAborted(o.signal, 'cpOpt');
+    await nextIteration();
     let accepted = false;
     for (let attempt = 0; attempt < 2 && !accepted; attempt++) {
       // Direction d = −H g by the two-loop recursion (steepest descent when memory is empty).

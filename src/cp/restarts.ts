@@ -13,6 +13,7 @@ import { unfold } from './algebra';
 import { CPTensor, sumSquares } from './cp-tensor';
 import { checkMask, checkRank, type DecompositionInit, type ResolvedDecompositionOptions } from './options';
 import { makeProvenance, type DecompositionResult, type RestartSummary } from './result';
+import { eventLoopTurns } from '../backend/macrotask';
 
 /** The data of a decomposition after validation (see {@link prepareData}). */
 export interface PreparedData {
@@ -92,6 +93,19 @@ export function checkInit(init: CPTensor, shape: readonly number[], rank: number
 /** Throws LtrError 'aborted' when the signal has fired. */
 export function checkAborted(signal: AbortSignal | undefined, fn: string): void {
   if (signal?.aborted) throw new LtrError('aborted', `${fn} was aborted through options.signal.`, { path: 'options.signal' });
+}
+
+/**
+ * The check an iteration loop awaits before each iteration: it lets the event loop turn every
+ * 20 ms (so that a timer or SIGINT handler can fire the signal mid-run; the backends' reads never
+ * yield) and then throws `aborted` if the signal fired.
+ */
+export function iterationGuard(signal: AbortSignal | undefined, fn: string): () => Promise<void> {
+  const letEventsRun = eventLoopTurns();
+  return async () => {
+    await letEventsRun();
+    checkAborted(signal, fn);
+  };
 }
 
 

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../src/backend';
 import { rng, type Rng } from '../../src/backend/random';
-import { CPTensor, cpAls, type CPTensorHost, type CpAlsOptions } from '../../src/cp';
+import { CPTensor, cpAls, cpNonneg, cpOpt, type CPTensorHost, type CpAlsOptions } from '../../src/cp';
 import { LtrError } from '../../src/validate/errors';
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -233,6 +233,27 @@ describe.each(['cpu', 'wasm'] as const)('cpAls on %s', (backend) => {
     expect(again.restarts!.map((r) => r.relError)).toEqual(errors);
     res.cp.dispose();
     again.cp.dispose();
+  });
+
+  it('a timer (or SIGINT handler) can abort cpAls, cpNonneg and cpOpt mid-run: their loops let the event loop turn', async () => {
+    // Without the loops yielding, these timers would only fire after every iteration had run.
+    // Rank 8 on noisy rank-3 data: over-factored ALS crawls for thousands of iterations, well past
+    // the first 20 ms (a run that converged first would return instead of throwing).
+    const p = plant([20, 18, 16], 3, 0.5, 23);
+    const runs = [
+      (signal: AbortSignal) => cpAls(data(p), { rank: 8, maxIter: 1_000_000, tol: 0, signal }),
+      (signal: AbortSignal) => cpNonneg(data(p), { rank: 8, maxIter: 1_000_000, tol: 0, signal }),
+      (signal: AbortSignal) => cpOpt(data(p), { rank: 8, maxIter: 1_000_000, tol: 0, optimizer: 'adam', signal }),
+    ];
+    for (const run of runs) {
+      const ac = new AbortController();
+      // Fires at the loop's first turn of the event loop, 20 ms in: long before convergence.
+      const timer = setTimeout(() => ac.abort(), 0);
+      const t0 = performance.now();
+      await expectLtrError(() => run(ac.signal), 'aborted', 'options.signal');
+      clearTimeout(timer);
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    }
   });
 
   it('reports progress and stops with LtrError aborted when the signal fires, leaking nothing', async () => {
