@@ -7,18 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../../src/io';
+import { rng } from '../../src/backend/random';
 import { runCli, stderrLines, tempDir, writeNpyFile } from './helpers';
 
-/** mulberry32: uniform numbers in [0, 1) from a seed. */
+/** Uniform numbers in [0, 1) from a seed (the library's generator). */
 function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = rng(seed);
+  return () => g.uniform();
 }
 
 /** r orthonormal columns of length n (Gram–Schmidt), row-major n × r. */

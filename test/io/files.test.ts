@@ -5,21 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npyToTensor, readNpy, tensorToNpy, writeNpy, type NpyArray } from '../../src/io/index';
-import { LtrError } from '../../src/validate/errors';
+import { expectLtrError } from './helpers';
 
-async function expectLtrError(p: Promise<unknown> | (() => unknown), code: string, errPath: string, message: RegExp): Promise<void> {
-  let caught: unknown;
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(LtrError);
-  const e = caught as LtrError;
-  expect(e.code).toBe(code);
-  expect(e.path).toBe(errPath);
-  expect(e.message).toMatch(message);
-}
 
 let dir = '';
 beforeAll(async () => {

@@ -8,25 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readArray, readNpy, readNpz, type NpyArray } from '../../src/io/index';
 import { LtrError } from '../../src/validate/errors';
+import { expectLtrError } from './helpers';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fx = (name: string): string => path.join(dir, name);
 const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
 
+/** {@link expectLtrError}, and the message starts with the file's path. */
 async function expectFileError(p: Promise<unknown>, file: string, code: string, errPath: string, message: RegExp): Promise<LtrError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(LtrError);
-  const e = caught as LtrError;
-  expect(e.code).toBe(code);
-  expect(e.path).toBe(errPath);
-  expect(e.message).toMatch(message);
+  const e = await expectLtrError(p, code, errPath, message);
   expect(e.message.startsWith(`${file}: `)).toBe(true); // names the file
-  expect(e.message).not.toMatch(/[\r\n]/); // one line
   return e;
 }
 

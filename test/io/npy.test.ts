@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, readNpy, type NpyArray, type NpyDtype } from '../../src/io/index';
-import { LtrError } from '../../src/validate/errors';
+import { expectLtrErrorSync as expectLtrError } from './helpers';
 
 // ------------------------------------------------------------------------------------------
 // Hand-built .npy files, written byte by byte without the library's encoder.
@@ -57,19 +57,6 @@ function raw(code: Code, values: ReadonlyArray<number | bigint>, littleEndian = 
   return new Uint8Array(buf);
 }
 
-function expectLtrError(fn: () => unknown, code: string, path: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(LtrError);
-  const e = caught as LtrError;
-  expect(e.code).toBe(code);
-  expect(e.path).toBe(path);
-  expect(e.message).toMatch(message);
-}
 
 const CASES: Array<{ code: Code; dtype: NpyDtype; ctor: string; values: number[] }> = [
   { code: 'f4', dtype: 'float32', ctor: 'Float32Array', values: [1.5, -2.25, 0, 1e-3, Infinity, NaN] },

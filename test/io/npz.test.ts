@@ -5,25 +5,12 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, npzKeys, parseNpz, type InflateRaw, type NpyArray } from '../../src/io/index';
 import { LtrError } from '../../src/validate/errors';
+import { expectLtrErrorSync as expectLtrError } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(path.join(here, 'fixtures', name)));
 const inflateRaw: InflateRaw = (data, size) => inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
 
-function expectLtrError(fn: () => unknown, code: string, errPath: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(LtrError);
-  const e = caught as LtrError;
-  expect(e.code).toBe(code);
-  expect(e.path).toBe(errPath);
-  expect(e.message).toMatch(message);
-  expect(e.message).not.toMatch(/[\r\n]/);
-}
 
 // ------------------------------------------------------------------------------------------
 // A ZIP writer written from APPNOTE.TXT for these tests, independent of the reader.
