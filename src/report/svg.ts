@@ -175,6 +175,23 @@ function niceStep(span: number, count: number): number {
   return (e >= 7.07 ? 10 : e >= 3.16 ? 5 : e >= 1.41 ? 2 : 1) * p;
 }
 
+/**
+ * Horizontal grid lines at the y ticks, then the y axis (line, ticks, tick labels) as an open
+ * `<g class="axis y-axis">`: the caller adds its axis label and closes the group.
+ */
+function gridAndYAxis(yAxis: Axis, Y: (v: number) => number, left: number, right: number, top: number, bottom: number): string[] {
+  const out = [`<g class="grid" stroke="${GRID}" stroke-width="1">`];
+  for (const t of yAxis.ticks) out.push(`<line x1="${f(left)}" y1="${f(Y(t))}" x2="${f(right)}" y2="${f(Y(t))}"/>`);
+  out.push('</g>');
+  out.push(`<g class="axis y-axis" data-scale="${yAxis.scale}" data-min="${yAxis.min}" data-max="${yAxis.max}" fill="${INK}">`);
+  out.push(`<line x1="${f(left)}" y1="${f(top)}" x2="${f(left)}" y2="${f(bottom)}" stroke="${INK}"/>`);
+  yAxis.ticks.forEach((t, i) => {
+    out.push(`<line x1="${f(left - 4)}" y1="${f(Y(t))}" x2="${f(left)}" y2="${f(Y(t))}" stroke="${INK}"/>`);
+    out.push(text(left - 7, Y(t) + 4, yAxis.labels[i], 'text-anchor="end" font-size="11"'));
+  });
+  return out;
+}
+
 /** Rounds away float noise from k·step. */
 function clean(v: number, step: number): number {
   const d = Math.max(0, -Math.floor(Math.log10(step)) + 2);
@@ -390,16 +407,8 @@ function drawPanel(p: Panel, rect: { x0: number; y0: number; x1: number; y1: num
     out.push(`<rect class="band" x="${f(X(a))}" y="${f(top)}" width="${f(X(z2) - X(a))}" height="${f(bottom - top)}" fill="${esc(b.color ?? '#999999')}" fill-opacity="0.07"/>`);
     if (b.label) out.push(text((X(a) + X(z2)) / 2, top + 12, b.label, `text-anchor="middle" font-size="11" fill="${esc(b.color ?? MUTED)}" ${HALO}`));
   }
-  out.push(`<g class="grid" stroke="${GRID}" stroke-width="1">`);
-  for (const t of yAxis.ticks) out.push(`<line x1="${f(left)}" y1="${f(Y(t))}" x2="${f(right)}" y2="${f(Y(t))}"/>`);
-  out.push('</g>');
   // Axes.
-  out.push(`<g class="axis y-axis" data-scale="${yAxis.scale}" data-min="${yAxis.min}" data-max="${yAxis.max}" fill="${INK}">`);
-  out.push(`<line x1="${f(left)}" y1="${f(top)}" x2="${f(left)}" y2="${f(bottom)}" stroke="${INK}"/>`);
-  yAxis.ticks.forEach((t, i) => {
-    out.push(`<line x1="${f(left - 4)}" y1="${f(Y(t))}" x2="${f(left)}" y2="${f(Y(t))}" stroke="${INK}"/>`);
-    out.push(text(left - 7, Y(t) + 4, yAxis.labels[i], 'text-anchor="end" font-size="11"'));
-  });
+  out.push(...gridAndYAxis(yAxis, Y, left, right, top, bottom));
   if (p.yLabel) {
     const cx = rect.x0 + 11;
     const cy = (top + bottom) / 2;
@@ -561,15 +570,7 @@ export function barChart(spec: BarChartSpec): string {
   const Y = (v: number): number => yAxis.map(Math.max(yAxis.min, Math.min(yAxis.max, v)));
   const band = (right - left) / s.categories.length;
   const barW = (band * 0.78) / s.series.length;
-  const out: string[] = [`<g class="grid" stroke="${GRID}" stroke-width="1">`];
-  for (const t of yAxis.ticks) out.push(`<line x1="${f(left)}" y1="${f(Y(t))}" x2="${f(right)}" y2="${f(Y(t))}"/>`);
-  out.push('</g>');
-  out.push(`<g class="axis y-axis" data-scale="linear" data-min="${yAxis.min}" data-max="${yAxis.max}" fill="${INK}">`);
-  out.push(`<line x1="${f(left)}" y1="${f(top)}" x2="${f(left)}" y2="${f(bottom)}" stroke="${INK}"/>`);
-  yAxis.ticks.forEach((t, i) => {
-    out.push(`<line x1="${f(left - 4)}" y1="${f(Y(t))}" x2="${f(left)}" y2="${f(Y(t))}" stroke="${INK}"/>`);
-    out.push(text(left - 7, Y(t) + 4, yAxis.labels[i], 'text-anchor="end" font-size="11"'));
-  });
+  const out: string[] = gridAndYAxis(yAxis, Y, left, right, top, bottom);
   if (s.yLabel) out.push(text(17, (top + bottom) / 2, s.yLabel, `text-anchor="middle" transform="rotate(-90 17 ${f((top + bottom) / 2)})"`));
   out.push('</g>');
   const zero = Y(0);

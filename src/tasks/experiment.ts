@@ -14,7 +14,7 @@ import { ready } from '../backend/use';
 import { makeProvenance } from '../cp/result';
 import { crossValidateRank, type CrossValidationProgress } from '../fit/cv';
 import { gradientDescentRankBounds } from '../rank/bounds';
-import { matrixRank, rankForVarianceOf, singularValues } from '../rank/matrix';
+import { countAbove, rankForVarianceOf, rankThreshold, singularValues } from '../rank/matrix';
 import { cpRankProfile } from '../rank/tensor';
 import { FullRankCell } from '../rnn/cells';
 import { simulate } from '../rnn/simulate';
@@ -165,7 +165,8 @@ export async function learningExperiment(options: LearningExperimentOptions = {}
     const epochs = epochSpans(o, curlGain);
     const K = epochs[epochs.length - 1].end;
     const order = trialOrder(K, task.targets, master.fork());
-    const specs: ReachTrialSpec[] = order.map((target, k) => ({ target, curl: epochs.find((e) => k >= e.start && k < e.end)?.curl ?? 0, goStep }));
+    const epochOfTrial = order.map((_, k) => epochs.find((e) => k >= e.start && k < e.end) as EpochSpan);
+    const specs: ReachTrialSpec[] = order.map((target, k) => ({ target, curl: epochOfTrial[k].curl, goStep }));
     recorder = new WeightRecorder(cell, { storage: 'dense', maxElements: (K + 1) * o.neurons * o.neurons });
     await recorder.record();
     const rec = recorder;
@@ -193,7 +194,7 @@ export async function learningExperiment(options: LearningExperimentOptions = {}
     recorder = null;
     checkAbort();
 
-    const trialEpoch = specs.map((_, k) => (epochs.find((e) => k >= e.start && k < e.end) as EpochSpan).name);
+    const trialEpoch = epochOfTrial.map((e) => e.name);
     const trials = {
       epoch: trialEpoch,
       target: order,
@@ -325,7 +326,8 @@ function deltaRank(name: DeltaRank['name'], before: Float64Array, after: Float64
   for (let i = 0; i < d.length; i++) d[i] = after[i] - before[i];
   const m = { rows: n, cols: n, data: d };
   const s = Array.from(singularValues(m));
-  return { name, singularValues: s, numericalRank: matrixRank(m, { precision: 'float32' }), rankFor90: s[0] > 0 ? rankForVarianceOf(s, 0.9) : 0, rankFor95: s[0] > 0 ? rankForVarianceOf(s, 0.95) : 0 };
+  // One SVD: the numerical rank is counted from these values (matrixRank would take another).
+  return { name, singularValues: s, numericalRank: countAbove(s, rankThreshold(s, n, n, { precision: 'float32' })), rankFor90: s[0] > 0 ? rankForVarianceOf(s, 0.9) : 0, rankFor95: s[0] > 0 ? rankForVarianceOf(s, 0.95) : 0 };
 }
 
 interface TrialEvaluation {
