@@ -87,3 +87,31 @@ export async function launch(): Promise<Browser> {
     },
   };
 }
+
+/** A page opened by {@link openCollecting}, with what it logged and requested. */
+export interface CollectedPage {
+  browser: Browser;
+  /** Console errors and warnings, and uncaught page errors. */
+  problems: string[];
+  /** Every URL the page requested, the page itself first. */
+  requests: string[];
+}
+
+/**
+ * Launches Chromium and opens `url` (typically a file:// report) at 1100 × 900, collecting console
+ * errors and warnings, page errors and requests from before the navigation on.
+ */
+export async function openCollecting(url: string): Promise<CollectedPage> {
+  const browser = await launch();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  const { page } = browser;
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`[console.${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`[pageerror] ${e.message}`));
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.goto(url, { waitUntil: 'load' });
+  return { browser, problems, requests };
+}

@@ -13,7 +13,7 @@ import { summaryLines } from '../../src/cli/commands/demo';
 import { parseNpy } from '../../src/io';
 import type { LearningExperimentResult } from '../../src/tasks/experiment-result';
 import { REPORT_FIGURES } from '../../src/report';
-import { chromiumMissing, launch } from '../browser/harness';
+import { chromiumMissing, openCollecting } from '../browser/harness';
 import { runCli, stderrLines, tempDir } from './helpers';
 
 let dir: string;
@@ -63,18 +63,9 @@ describe('demo --quick', () => {
   it.runIf(chromiumMissing() === null)('the report it wrote opens in headless Chromium: no console errors, every figure drawn, screenshot saved', async () => {
     const url = pathToFileURL(join(dir, 'report', 'index.html')).href;
     expect(existsSync(fileURLToPath(url)), 'the first test wrote the report').toBe(true);
-    const browser = await launch();
+    const { browser, problems, requests } = await openCollecting(url);
     try {
       const { page } = browser;
-      const problems: string[] = [];
-      const requests: string[] = [];
-      page.on('request', (q) => requests.push(q.url()));
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`[console.${m.type()}] ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`[pageerror] ${e.message}`));
-      await page.setViewportSize({ width: 1100, height: 900 });
-      await page.goto(url, { waitUntil: 'load' });
       expect(problems, problems.join('\n')).toEqual([]);
       expect(requests).toEqual([url]);
       const boxes = await page.evaluate((ids) => ids.map((id) => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { REPORT_FIGURES, writeReport } from '../../src/report';
-import { chromiumMissing, launch, type Browser } from '../browser/harness';
+import { chromiumMissing, openCollecting, type Browser } from '../browser/harness';
 import { makeFixture } from './fixture';
 
 const missing = chromiumMissing();
@@ -25,23 +25,15 @@ const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 describe.runIf(missing === null)('the report in headless Chromium', () => {
   let dir: string;
   let browser: Browser;
-  const requests: string[] = [];
-  const problems: string[] = [];
+  let requests: string[] = [];
+  let problems: string[] = [];
   let url: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ltr-report-'));
     const { files } = await writeReport(makeFixture(), join(dir, 'ltr-rnn-report'), { generatedAt: '2026-01-02T00:00:00Z' });
     url = pathToFileURL(files[0]).href;
-    browser = await launch();
-    const { page } = browser;
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`[console.${m.type()}] ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`[pageerror] ${e.message}`));
-    await page.setViewportSize({ width: 1100, height: 900 });
-    await page.goto(url, { waitUntil: 'load' });
+    ({ browser, problems, requests } = await openCollecting(url));
   }, 60_000);
 
   afterAll(async () => {

@@ -6,18 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { barChart, lineChart, smallMultiples } from '../../src/report';
-import { LtrError } from '../../src/validate/errors';
-import { axes, count, seriesPoints, xmlProblem } from './fixture';
+import { axes, count, errorOf, seriesPoints, xmlProblem } from './fixture';
 
-function errorOf(fn: () => unknown): LtrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LtrError);
-    return e as LtrError;
-  }
-  throw new Error('expected an LtrError');
-}
 
 const root = (svg: string): string => /^<svg[^>]*>/.exec(svg)?.[0] ?? '';
 

@@ -6,6 +6,8 @@
  * computed from the per-trial errors, the rank is selected from the CV table by `selectRank`, and
  * the bounds come from the real `gradientDescentRankBounds`.
  */
+import { expect } from 'vitest';
+import { LtrError } from '../../src/validate/errors';
 import { rng } from '../../src/backend/random';
 import { selectRank, type CrossValidationRow } from '../../src/fit/cv';
 import { gradientDescentRankBounds } from '../../src/rank/bounds';
@@ -212,4 +214,15 @@ export function count(s: string, what: string): number {
 export function axes(svg: string): { x: [number, number][]; y: [number, number][] } {
   const get = (which: 'x' | 'y'): [number, number][] => [...svg.matchAll(new RegExp(`class="axis ${which}-axis" data-scale="\\w+" data-min="([^"]+)" data-max="([^"]+)"`, 'g'))].map((m) => [Number(m[1]), Number(m[2])]);
   return { x: get('x'), y: get('y') };
+}
+
+/** The LtrError `fn` throws (fails the test when it throws something else or nothing). */
+export function errorOf(fn: () => unknown): LtrError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LtrError);
+    return e as LtrError;
+  }
+  throw new Error('expected an LtrError');
 }

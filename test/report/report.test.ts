@@ -15,20 +15,10 @@ import { crossValidateRank, type CrossValidationResult } from '../../src/fit';
 import { readNpy } from '../../src/io';
 import { BIBTEX, methodsText, REPORT_FIGURES, renderReport, reportSummary, resultsJSON, writeReport } from '../../src/report';
 import type { LearningExperimentResult } from '../../src/tasks/experiment-result';
-import { LtrError } from '../../src/validate/errors';
 import { VERSION } from '../../src/version';
 import { makeTeacher } from '../fit/teacher';
-import { axes, count, figureOf, FIX, makeFixture, seriesPoints, svgsOf, xmlProblem } from './fixture';
+import { axes, count, errorOf, figureOf, FIX, makeFixture, seriesPoints, svgsOf, xmlProblem } from './fixture';
 
-function errorOf(fn: () => unknown): LtrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LtrError);
-    return e as LtrError;
-  }
-  throw new Error('expected an LtrError');
-}
 
 const html = renderReport(makeFixture(), { generatedAt: '2026-01-02T00:00:00Z' });
 
